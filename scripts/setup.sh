@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Create .venv and install the project with its development tools.
+# torch is installed first and pinned: a CPU wheel of 2.13.0 is available locally, while an open
+# range would pull several GB of CUDA packages.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+    "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet "torch==2.13.0"
+.venv/bin/python -m pip install --quiet -e ".[dev]"
+echo "installed into $(pwd)/.venv"

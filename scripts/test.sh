@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The whole test suite, including slow tests, plus lint and type checks.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+"$PY" -m ruff check .
+"$PY" -m ruff format --check .
+"$PY" -m mypy proto/reward_proto services/reward_server/reward_server services/trainer/trust_grpo
+"$PY" -m pytest "$@"

@@ -1,0 +1,264 @@
+"""Dynamic batching of scoring work (DESIGN section 4). Knows nothing of HTTP.
+
+A batch closes at `max_batch_items`, `max_batch_tokens` or `max_wait_ms`, whichever comes first.
+Items of one group are queued next to each other and a group is never split across batches unless
+it alone exceeds a batch, so an engine with prefix caching computes the shared prompt once. The
+queue is bounded in items and tokens; items whose deadline passed are answered `timeout` when
+dequeued; a failing batch fails only its own items and the loop keeps running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from reward_proto import ItemStatus, ScoreResult
+
+logger = logging.getLogger(__name__)
+
+
+class QueueFull(Exception):
+    """Accepting the items would exceed the queue bound."""
+
+
+class Closed(Exception):
+    """The batcher is shutting down and accepts no new work."""
+
+
+@dataclass(slots=True)
+class Work:
+    """One item waiting for a batch. `payload` is whatever the scorer prepared."""
+
+    id: str
+    payload: object
+    tokens: int
+    group_key: str | None
+    deadline: float
+    future: asyncio.Future[ScoreResult]
+    enqueued_at: float = field(default_factory=time.monotonic)
+
+
+class BatchObserver(Protocol):
+    def on_dequeue(self, wait_s: float) -> None: ...
+    def on_batch(self, items: int, tokens: int, compute_s: float) -> None: ...
+    def on_depth(self, items: int, tokens: int) -> None: ...
+
+
+ProcessBatch = Callable[[Sequence[Work]], Awaitable[Sequence[ScoreResult]]]
+
+
+@dataclass(frozen=True, slots=True)
+class BatchLimits:
+    max_batch_items: int = 256
+    max_batch_tokens: int = 65_536
+    max_wait_ms: float = 2.0
+    max_concurrent_batches: int = 2
+    max_queue_items: int = 16_384
+    max_queue_tokens: int = 8_000_000
+
+
+def _timeout(work: Work, message: str) -> ScoreResult:
+    return ScoreResult(id=work.id, status=ItemStatus.TIMEOUT, error=message)
+
+
+class Batcher:
+    """`submit()` work items, get their results through `Work.future`."""
+
+    def __init__(
+        self,
+        process_batch: ProcessBatch,
+        limits: BatchLimits,
+        observer: BatchObserver | None = None,
+    ) -> None:
+        self._process_batch = process_batch
+        self.limits = limits
+        self._observer = observer
+        self._queue: deque[Work] = deque()
+        self._queued_tokens = 0
+        self._arrived = asyncio.Event()
+        self._slots = asyncio.Semaphore(limits.max_concurrent_batches)
+        self._running: set[asyncio.Task[None]] = set()
+        self._loop_task: asyncio.Task[None] | None = None
+        self._closing = False
+
+    @property
+    def depth_items(self) -> int:
+        return len(self._queue)
+
+    @property
+    def depth_tokens(self) -> int:
+        return self._queued_tokens
+
+    @property
+    def accepting(self) -> bool:
+        return self._loop_task is not None and not self._closing
+
+    def start(self) -> None:
+        if self._loop_task is None:
+            self._loop_task = asyncio.create_task(self._run(), name="batcher")
+
+    def submit(self, items: Sequence[Work]) -> None:
+        """Queue all of `items` or none of them (raises `QueueFull` / `Closed`)."""
+        if not self.accepting:
+            raise Closed("the server is shutting down")
+        tokens = sum(work.tokens for work in items)
+        if (
+            len(self._queue) + len(items) > self.limits.max_queue_items
+            or self._queued_tokens + tokens > self.limits.max_queue_tokens
+        ):
+            raise QueueFull(
+                f"queue holds {len(self._queue)} items / {self._queued_tokens} tokens; "
+                f"{len(items)} more would exceed "
+                f"{self.limits.max_queue_items} / {self.limits.max_queue_tokens}"
+            )
+        # Group members go next to each other, in first-appearance order of their groups.
+        order: dict[str | None, list[Work]] = {}
+        singles: list[Work] = []
+        for work in items:
+            if work.group_key is None:
+                singles.append(work)
+            else:
+                order.setdefault(work.group_key, []).append(work)
+        for members in order.values():
+            self._queue.extend(members)
+        self._queue.extend(singles)
+        self._queued_tokens += tokens
+        self._report_depth()
+        self._arrived.set()
+
+    async def close(self, drain_timeout_s: float) -> None:
+        """Stop accepting, finish queued work within `drain_timeout_s`, time out the rest."""
+        self._closing = True
+        self._arrived.set()
+        if self._loop_task is not None:
+            try:
+                await asyncio.wait_for(asyncio.shield(self._loop_task), drain_timeout_s)
+            except TimeoutError:
+                self._loop_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._loop_task
+        for work in self._queue:
+            if not work.future.done():
+                work.future.set_result(_timeout(work, "server shut down before this item was scored"))
+        self._queue.clear()
+        self._queued_tokens = 0
+        for task in list(self._running):
+            task.cancel()
+
+    def _report_depth(self) -> None:
+        if self._observer is not None:
+            self._observer.on_depth(len(self._queue), self._queued_tokens)
+
+    async def _run(self) -> None:
+        while not (self._closing and not self._queue):
+            await self._slots.acquire()
+            try:
+                await self._wait_for_batch()
+                batch = self._take_batch()
+            except BaseException:
+                self._slots.release()
+                raise
+            if not batch:
+                self._slots.release()
+                continue
+            task = asyncio.create_task(self._execute(batch))
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
+        if self._running:
+            await asyncio.gather(*self._running, return_exceptions=True)
+
+    async def _wait_for_batch(self) -> None:
+        while not self._queue and not self._closing:
+            self._arrived.clear()
+            await self._arrived.wait()
+        opened = time.monotonic()
+        limits = self.limits
+        while (
+            not self._closing
+            and len(self._queue) < limits.max_batch_items
+            and self._queued_tokens < limits.max_batch_tokens
+        ):
+            remaining = limits.max_wait_ms / 1000 - (time.monotonic() - opened)
+            if remaining <= 0:
+                break
+            self._arrived.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._arrived.wait(), remaining)
+
+    def _take_batch(self) -> list[Work]:
+        batch: list[Work] = []
+        tokens = 0
+        now = time.monotonic()
+        limits = self.limits
+        while self._queue:
+            work = self._queue[0]
+            if work.future.done():
+                self._pop()
+                continue
+            if now >= work.deadline:
+                self._pop()
+                work.future.set_result(_timeout(work, "deadline passed while queued"))
+                continue
+            if batch and (
+                len(batch) >= limits.max_batch_items or tokens + work.tokens > limits.max_batch_tokens
+            ):
+                break
+            # Close before a group that would not fit whole, so its members share one batch.
+            if batch and work.group_key is not None and work.group_key != batch[-1].group_key:
+                group_items, group_tokens = self._group_size(work.group_key)
+                if (
+                    len(batch) + group_items > limits.max_batch_items
+                    or tokens + group_tokens > limits.max_batch_tokens
+                ):
+                    break
+            self._pop()
+            batch.append(work)
+            tokens += work.tokens
+            if self._observer is not None:
+                self._observer.on_dequeue(now - work.enqueued_at)
+        self._report_depth()
+        return batch
+
+    def _group_size(self, group_key: str) -> tuple[int, int]:
+        items = tokens = 0
+        for work in self._queue:
+            if work.group_key != group_key:
+                break
+            items += 1
+            tokens += work.tokens
+        return items, tokens
+
+    def _pop(self) -> None:
+        work = self._queue.popleft()
+        self._queued_tokens -= work.tokens
+
+    async def _execute(self, batch: list[Work]) -> None:
+        started = time.monotonic()
+        try:
+            results = await self._process_batch(batch)
+            if len(results) != len(batch):
+                raise RuntimeError(f"scorer returned {len(results)} results for {len(batch)} items")
+        except asyncio.CancelledError:
+            for work in batch:
+                if not work.future.done():
+                    work.future.set_result(
+                        _timeout(work, "server shut down while this item was being scored")
+                    )
+            raise
+        except Exception as exc:
+            logger.exception("batch of %d items failed", len(batch))
+            message = f"scoring failed: {type(exc).__name__}: {exc}"[:500]
+            results = [ScoreResult(id=work.id, status=ItemStatus.ERROR, error=message) for work in batch]
+        finally:
+            self._slots.release()
+            if self._observer is not None:
+                self._observer.on_batch(len(batch), sum(w.tokens for w in batch), time.monotonic() - started)
+        for work, result in zip(batch, results, strict=True):
+            if not work.future.done():
+                work.future.set_result(result)

@@ -1,0 +1,67 @@
+"""Whole-request errors: one envelope, one table from exception to HTTP status."""
+
+from __future__ import annotations
+
+from reward_proto import ErrorBody, ErrorEnvelope
+
+
+class ServiceError(Exception):
+    """Base of errors that end a whole request. `type` names it in the envelope."""
+
+    type = "internal_error"
+
+    def __init__(self, message: str, *, retry_after_s: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retry_after_s = retry_after_s
+
+
+class MalformedRequest(ServiceError):
+    type = "malformed_json"
+
+
+class InvalidRequest(ServiceError):
+    type = "invalid_request"
+
+
+class Unauthorized(ServiceError):
+    type = "unauthorized"
+
+
+class PayloadTooLarge(ServiceError):
+    type = "payload_too_large"
+
+
+class QueueFullError(ServiceError):
+    type = "queue_full"
+
+
+class NotReady(ServiceError):
+    type = "not_ready"
+
+
+class NotFound(ServiceError):
+    type = "not_found"
+
+
+STATUS_CODES: dict[type[ServiceError], int] = {
+    MalformedRequest: 400,
+    Unauthorized: 401,
+    NotFound: 404,
+    PayloadTooLarge: 413,
+    InvalidRequest: 422,
+    QueueFullError: 429,
+    ServiceError: 500,
+    NotReady: 503,
+}
+
+
+def status_code(error: ServiceError) -> int:
+    for cls in type(error).__mro__:
+        if cls in STATUS_CODES:
+            return STATUS_CODES[cls]
+    return 500
+
+
+def envelope(error_type: str, message: str) -> bytes:
+    return ErrorEnvelope(error=ErrorBody(type=error_type, message=message)).model_dump_json().encode()

@@ -1,0 +1,60 @@
+"""The interface between the service layer and a scorer."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from reward_proto import ItemStatus, ScoreItem, ScoreResult, ScorerName
+
+if TYPE_CHECKING:
+    from reward_server.config import Settings
+    from reward_server.metrics import ServerMetrics
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """An item the scorer accepted, with what it computed up front."""
+
+    item: ScoreItem
+    tokens: int
+    group_key: str | None
+    cache_key: str | None
+    payload: object = None
+
+
+class Scorer(Protocol):
+    name: ScorerName
+    model: str
+    model_version: str
+
+    @property
+    def ready(self) -> bool: ...
+
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    def prepare(self, item: ScoreItem) -> Prepared | ScoreResult:
+        """Validate one item; a `ScoreResult` here (status `invalid`) answers it at once."""
+        ...
+
+    async def score_batch(self, batch: Sequence[Prepared], deadlines: Sequence[float]) -> list[ScoreResult]:
+        """One result per prepared item, in order. `deadlines` are `time.monotonic()` values."""
+        ...
+
+
+def invalid(item_id: str, reason: str) -> ScoreResult:
+    return ScoreResult(id=item_id, status=ItemStatus.INVALID, error=reason)
+
+
+def build_scorer(settings: Settings, metrics: ServerMetrics) -> Scorer:
+    """The scorer named by `settings.scorer`."""
+    if settings.scorer is ScorerName.OUTCOME:
+        from reward_server.scorers.outcome import OutcomeScorer
+
+        return OutcomeScorer(settings, metrics)
+    raise NotImplementedError(
+        f"the {settings.scorer.value!r} scorer is not available in this build; use --scorer outcome"
+    )

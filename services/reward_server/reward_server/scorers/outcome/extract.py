@@ -1,0 +1,160 @@
+"""Format check and strict answer extraction (DESIGN section 6).
+
+Policy: the graded answer is the last closed `<answer>` after `</think>`; the think block is never
+searched and there is no fallback to "the last number in the text".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_FORMAT = re.compile(r"\s*<think>.*?</think>\s*<answer>.*?</answer>", re.DOTALL)
+_ANSWER = re.compile(r"<answer>(.*?)</answer>", re.DOTALL)
+_BOX_COMMANDS = ("\\boxed", "\\fbox")
+_MATH_DELIMITERS = (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]"))
+_ALTERNATIVE = re.compile(
+    r"\bor\b|\\text\{\s*or\s*\}|\\textrm\{\s*or\s*\}|\\lor\b|\\vee\b|\beither\b", re.IGNORECASE
+)
+_THOUSANDS = re.compile(r"^[-+]?\d{1,3}(?:(?:,|\{,\})\d{3})+(?:\.\d+)?$")
+_LIST_WORD = re.compile(r"\band\b|\\text\{\s*and\s*\}", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Extraction:
+    format_ok: bool
+    answer: str | None
+    reason: str | None = None
+
+
+def check_format(response: str) -> bool:
+    """`<think>...</think>` then `<answer>...</answer>`, one think block, text after allowed."""
+    return (
+        response.count("<think>") == 1
+        and response.count("</think>") == 1
+        and _FORMAT.match(response) is not None
+    )
+
+
+def extract_answer(response: str) -> Extraction:
+    """The content of the last closed `<answer>` tag after `</think>`."""
+    format_ok = check_format(response)
+    think_end = response.rfind("</think>")
+    if think_end >= 0:
+        tail = response[think_end + len("</think>") :]
+    elif "<think>" in response:
+        return Extraction(format_ok, None, "unclosed_think")
+    else:
+        tail = response
+    matches = _ANSWER.findall(tail)
+    if not matches:
+        in_think = think_end >= 0 and _ANSWER.search(response[:think_end]) is not None
+        return Extraction(format_ok, None, "answer_in_think_only" if in_think else "no_answer_tag")
+    # An unclosed `<answer>` before the last closed one is not part of the answer.
+    answer = matches[-1].rsplit("<answer>", 1)[-1].strip()
+    if not answer:
+        return Extraction(format_ok, None, "empty_answer")
+    return Extraction(format_ok, answer, None)
+
+
+def strip_answer_tag(text: str) -> str:
+    """Ground truths may arrive wrapped as `<answer>...</answer>`."""
+    stripped = text.strip()
+    match = _ANSWER.fullmatch(stripped)
+    return match.group(1).strip() if match else stripped
+
+
+def balanced_group(text: str, start: int, open_char: str = "{", close_char: str = "}") -> int:
+    """Index just past the group opening at `start`, or -1 when it never closes."""
+    depth = 0
+    for index in range(start, len(text)):
+        char = text[index]
+        if char == open_char:
+            depth += 1
+        elif char == close_char:
+            depth -= 1
+            if depth == 0:
+                return index + 1
+    return -1
+
+
+def boxed_contents(text: str) -> list[str]:
+    """Contents of every `\\boxed{...}` / `\\fbox{...}` in `text`, in order."""
+    found: list[str] = []
+    index = 0
+    while True:
+        positions = [p for p in (text.find(cmd, index) for cmd in _BOX_COMMANDS) if p >= 0]
+        if not positions:
+            return found
+        position = min(positions)
+        brace = position + len("\\boxed") if text.startswith("\\boxed", position) else position + 5
+        while brace < len(text) and text[brace] == " ":
+            brace += 1
+        if brace >= len(text) or text[brace] != "{":
+            index = brace
+            continue
+        end = balanced_group(text, brace)
+        if end < 0:
+            return found
+        found.append(text[brace + 1 : end - 1].strip())
+        index = end
+
+
+def strip_math_delimiters(text: str) -> str:
+    stripped = text.strip()
+    changed = True
+    while changed:
+        changed = False
+        for left, right in _MATH_DELIMITERS:
+            if (
+                len(stripped) > len(left) + len(right)
+                and stripped.startswith(left)
+                and stripped.endswith(right)
+            ):
+                stripped = stripped[len(left) : -len(right)].strip()
+                changed = True
+    return stripped
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    text: str | None
+    ambiguous: bool = False
+
+
+def single_candidate(answer: str) -> Candidate:
+    """Unwrap `\\boxed{}` and math delimiters; several distinct boxed values are ambiguous."""
+    boxes = boxed_contents(answer)
+    if boxes:
+        distinct = {_squash(box) for box in boxes}
+        if len(distinct) > 1:
+            return Candidate(None, ambiguous=True)
+        answer = boxes[-1]
+    return Candidate(strip_math_delimiters(answer))
+
+
+def has_alternatives(answer: str) -> bool:
+    """`3 or 4`, `B \\text{ or } C`: the answer hedges between candidates."""
+    return _ALTERNATIVE.search(answer) is not None
+
+
+def is_list(text: str) -> bool:
+    """Top-level `,`/`;`/`and` outside brackets; thousands separators (`1,000`) are not lists."""
+    compact = text.replace(" ", "")
+    if _THOUSANDS.match(compact):
+        return False
+    if _LIST_WORD.search(text):
+        return True
+    depth = 0
+    for char in text:
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif char in ",;" and depth == 0:
+            return True
+    return False
+
+
+def _squash(text: str) -> str:
+    return "".join(text.split())

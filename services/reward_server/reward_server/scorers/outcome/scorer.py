@@ -1,0 +1,215 @@
+"""The outcome verifier: format policy, strict extraction, five answer types (DESIGN section 6)."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from reward_proto import AnswerType, ItemStatus, OutcomeDetails, ScoreItem, ScoreResult, ScorerName
+
+from reward_server.config import Settings
+from reward_server.metrics import ServerMetrics
+from reward_server.scorers.base import Prepared, invalid
+from reward_server.scorers.outcome import extract, fast, guards
+from reward_server.scorers.outcome.pool import WorkerPool
+from reward_server.scorers.outcome.worker import Job, JobKind, JobResult
+
+_EXTRACTED_CAP = 200
+_SYMBOLIC_TYPES: dict[AnswerType, JobKind] = {
+    AnswerType.MATH: "math",
+    AnswerType.NUMERICAL: "numerical",
+    AnswerType.OCR: "ocr",
+    AnswerType.FREE_FORM: "free_form",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Graded:
+    """Accuracy in [0, 1] with its reason, or a non-ok status with an error."""
+
+    status: ItemStatus
+    accuracy: float | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Payload:
+    extraction: extract.Extraction
+    truth: str
+
+
+def _ok(accuracy: float, reason: str) -> _Graded:
+    return _Graded(ItemStatus.OK, accuracy, reason)
+
+
+class OutcomeScorer:
+    """Grades final answers against ground truths; symbolic work runs in a worker pool."""
+
+    name = ScorerName.OUTCOME
+    model = "outcome-verifier"
+
+    def __init__(self, settings: Settings, metrics: ServerMetrics) -> None:
+        self._settings = settings
+        policy = "gate" if settings.format_policy == "gate" else f"weighted{settings.format_weight:g}"
+        self.model_version = f"rules-v1+{policy}"
+        self._pool = WorkerPool(
+            workers=settings.verifier_workers,
+            item_timeout_s=settings.item_timeout_s,
+            memory_limit_bytes=settings.worker_memory_bytes,
+            on_restart=metrics.observe_worker_restart,
+        )
+        self._started = False
+
+    @property
+    def ready(self) -> bool:
+        return self._started and bool(self._pool.worker_pids)
+
+    @property
+    def worker_pids(self) -> list[int]:
+        return self._pool.worker_pids
+
+    async def start(self) -> None:
+        await self._pool.start()
+        self._started = True
+
+    async def close(self) -> None:
+        self._started = False
+        await self._pool.close()
+
+    def prepare(self, item: ScoreItem) -> Prepared | ScoreResult:
+        settings = self._settings
+        if item.ground_truth is None:
+            return invalid(item.id, "ground_truth is required by the outcome scorer")
+        if len(item.response) > settings.max_response_chars:
+            return invalid(
+                item.id,
+                f"response has {len(item.response)} characters (limit {settings.max_response_chars})",
+            )
+        if len(item.ground_truth) > settings.max_ground_truth_chars:
+            return invalid(
+                item.id,
+                f"ground_truth has {len(item.ground_truth)} characters "
+                f"(limit {settings.max_ground_truth_chars})",
+            )
+        extraction = extract.extract_answer(item.response)
+        truth = extract.strip_answer_tag(item.ground_truth)
+        key_fields = [
+            extraction.format_ok,
+            extraction.answer,
+            extraction.reason,
+            truth,
+            item.answer_type.value,
+            sorted((item.choices or {}).items()),
+        ]
+        cache_key = hashlib.blake2b(json.dumps(key_fields).encode(), digest_size=16).hexdigest()
+        return Prepared(
+            item=item,
+            tokens=(len(item.response) + len(truth)) // 4 + 1,
+            group_key=item.group_id,
+            cache_key=cache_key,
+            payload=_Payload(extraction, truth),
+        )
+
+    async def score_batch(self, batch: Sequence[Prepared], deadlines: Sequence[float]) -> list[ScoreResult]:
+        return list(await asyncio.gather(*(self._score(p, d) for p, d in zip(batch, deadlines, strict=True))))
+
+    async def _score(self, prepared: Prepared, deadline: float) -> ScoreResult:
+        payload = prepared.payload
+        assert isinstance(payload, _Payload)
+        extraction = payload.extraction
+        if extraction.answer is None:
+            graded = _ok(0.0, extraction.reason or "no_answer")
+        else:
+            graded = await self._grade(prepared.item, extraction.answer, payload.truth, deadline)
+        extracted = extraction.answer[:_EXTRACTED_CAP] if extraction.answer is not None else None
+        details = OutcomeDetails(
+            format_ok=extraction.format_ok,
+            extracted=extracted,
+            accuracy=graded.accuracy,
+            reason=graded.reason,
+        )
+        if graded.status is not ItemStatus.OK or graded.accuracy is None:
+            return ScoreResult(
+                id=prepared.item.id, status=graded.status, details=details, error=graded.reason
+            )
+        return ScoreResult(
+            id=prepared.item.id,
+            status=ItemStatus.OK,
+            score=self._apply_format_policy(graded.accuracy, extraction.format_ok),
+            details=details,
+        )
+
+    def _apply_format_policy(self, accuracy: float, format_ok: bool) -> float:
+        if self._settings.format_policy == "gate":
+            return accuracy if format_ok else 0.0
+        weight = self._settings.format_weight
+        return min(1.0, max(0.0, (1 - weight) * accuracy + weight * float(format_ok)))
+
+    async def _grade(self, item: ScoreItem, answer: str, truth: str, deadline: float) -> _Graded:
+        if item.answer_type is AnswerType.MULTIPLE_CHOICE:
+            return self._grade_choice(answer, truth, item.choices)
+        if item.answer_type in (AnswerType.MATH, AnswerType.NUMERICAL):
+            decided = self._screen_math(item.answer_type, answer, truth)
+            if isinstance(decided, _Graded):
+                return decided
+            answer, truth = decided
+        job = Job(_SYMBOLIC_TYPES[item.answer_type], answer, truth, self._job_options(item.answer_type))
+        return _from_job(await self._pool.run(job, deadline))
+
+    def _screen_math(self, answer_type: AnswerType, answer: str, truth: str) -> _Graded | tuple[str, str]:
+        """Policy and cheap decisions before any symbolic work: candidates, hostility, fast paths."""
+        candidate = extract.single_candidate(answer)
+        if candidate.ambiguous or candidate.text is None:
+            return _ok(0.0, "multiple_candidates")
+        reference = extract.single_candidate(truth).text or truth
+        refused = guards.refusal_reason(reference, self._settings.max_ground_truth_chars)
+        if refused:
+            return _Graded(ItemStatus.INVALID, None, f"ground_truth refused: {refused}")
+        if extract.has_alternatives(candidate.text) or (
+            extract.is_list(candidate.text) and not extract.is_list(reference)
+        ):
+            return _ok(0.0, "multiple_candidates")
+        refused = guards.refusal_reason(candidate.text, self._settings.max_answer_chars)
+        if refused:
+            return _Graded(ItemStatus.INVALID, None, f"answer refused: {refused}")
+        if answer_type is AnswerType.MATH:
+            verdict = fast.fast_math(candidate.text, reference)
+        else:
+            verdict = fast.fast_numerical(
+                candidate.text,
+                reference,
+                self._settings.numerical_rel_tol,
+                self._settings.numerical_abs_tol,
+            )
+        if verdict is not None:
+            return _ok(verdict.accuracy, verdict.reason)
+        return candidate.text, reference
+
+    def _grade_choice(self, answer: str, truth: str, choices: dict[str, str] | None) -> _Graded:
+        expected = fast.choice_letters(extract.single_candidate(truth).text or truth, choices)
+        if expected is None:
+            return _Graded(ItemStatus.INVALID, None, "ground_truth does not name an option letter")
+        candidate = extract.single_candidate(answer)
+        if candidate.ambiguous or candidate.text is None or extract.has_alternatives(candidate.text):
+            return _ok(0.0, "multiple_candidates")
+        named = fast.choice_letters(candidate.text, choices)
+        if named is None:
+            return _ok(0.0, "not_a_choice")
+        return _ok(1.0, "equivalent") if named == expected else _ok(0.0, "not_equivalent")
+
+    def _job_options(self, answer_type: AnswerType) -> dict[str, object]:
+        settings = self._settings
+        if answer_type is AnswerType.NUMERICAL:
+            return {"rel_tol": settings.numerical_rel_tol, "abs_tol": settings.numerical_abs_tol}
+        if answer_type is AnswerType.OCR:
+            return {"normalize": settings.ocr_normalize}
+        if answer_type is AnswerType.FREE_FORM:
+            return {"metric": settings.free_form_metric}
+        return {}
+
+
+def _from_job(result: JobResult) -> _Graded:
+    return _Graded(ItemStatus(result.status), result.accuracy, result.reason)

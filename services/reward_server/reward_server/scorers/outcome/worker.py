@@ -1,0 +1,198 @@
+"""Code that runs inside verifier worker processes: symbolic math, OCR and free-form metrics.
+
+Imported by the parent only for the job types and `worker_main`; the heavy libraries are imported
+by the forkserver (preload) and inside the functions, never at module import.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import resource
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from typing import Any, Literal
+
+JobKind = Literal["math", "numerical", "ocr", "free_form"]
+JobStatus = Literal["ok", "invalid", "timeout", "error"]
+
+PRELOAD_MODULES = ["math_verify", "sympy", "jiwer", "rouge_score.rouge_scorer"]
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    kind: JobKind
+    answer: str
+    truth: str
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class JobResult:
+    status: JobStatus
+    accuracy: float | None
+    reason: str
+
+
+class UnusableGroundTruth(ValueError):
+    """The reference answer itself cannot be graded against (the item is invalid)."""
+
+
+def run_job(job: Job) -> JobResult:
+    """Grade one job in this process; exceptions become `error`, never a score."""
+    try:
+        accuracy, reason = _HANDLERS[job.kind](job)
+    except UnusableGroundTruth as exc:
+        return JobResult("invalid", None, str(exc))
+    except MemoryError:
+        return JobResult("error", None, "memory limit exceeded while grading")
+    except RecursionError:
+        return JobResult("invalid", None, "expression nested too deeply")
+    except Exception as exc:
+        return JobResult("error", None, f"{type(exc).__name__}: {exc}"[:300])
+    return JobResult("ok", accuracy, reason)
+
+
+def _parse(text: str) -> list[Any]:
+    from math_verify import parse
+
+    return list(parse(f"${text}$", parsing_timeout=None))
+
+
+def _is_undefined(value: Any) -> bool:
+    import sympy
+
+    return isinstance(value, sympy.Basic) and (value.has(sympy.zoo) or value.has(sympy.nan))
+
+
+def _grade_math(job: Job) -> tuple[float, str]:
+    from math_verify import verify
+
+    truth = _parse(job.truth)
+    if not truth:
+        # Text answers ("Yes", "north-east"): compare normalized strings.
+        same = _normalize_text(job.answer) == _normalize_text(job.truth)
+        return (1.0, "text_match") if same else (0.0, "text_mismatch")
+    if _is_undefined(truth[0]):
+        raise UnusableGroundTruth("ground_truth is undefined (for example a division by zero)")
+    answer = _parse(job.answer)
+    if not answer:
+        return 0.0, "unparseable_answer"
+    if _is_undefined(answer[0]):
+        return 0.0, "undefined_value"
+    if verify(truth, answer, timeout_seconds=None):
+        return 1.0, "equivalent"
+    return 0.0, "not_equivalent"
+
+
+def _numeric_value(text: str) -> float | None:
+    import sympy
+
+    parsed = _parse(text)
+    if not parsed or not isinstance(parsed[0], sympy.Basic):
+        return None
+    expression = parsed[0]
+    if isinstance(expression, sympy.Eq):
+        expression = expression.rhs
+    if expression.free_symbols:
+        return None
+    try:
+        return float(sympy.N(expression, 20))
+    except (TypeError, ValueError):
+        return None
+
+
+def _grade_numerical(job: Job) -> tuple[float, str]:
+    expected = _numeric_value(job.truth)
+    if expected is None or not math.isfinite(expected):
+        raise UnusableGroundTruth("ground_truth is not a finite number")
+    value = _numeric_value(job.answer)
+    if value is None:
+        return 0.0, "not_a_number"
+    close = math.isfinite(value) and math.isclose(
+        value, expected, rel_tol=job.options["rel_tol"], abs_tol=job.options["abs_tol"]
+    )
+    return (1.0, "within_tolerance") if close else (0.0, "outside_tolerance")
+
+
+def _normalize_text(text: str, *, case: bool = True) -> str:
+    text = " ".join(text.split())
+    return text.lower() if case else text
+
+
+def _grade_ocr(job: Job) -> tuple[float, str]:
+    import jiwer
+
+    normalize = bool(job.options.get("normalize", True))
+    truth = _normalize_text(job.truth, case=normalize) if normalize else job.truth
+    answer = _normalize_text(job.answer, case=normalize) if normalize else job.answer
+    if not truth.strip():
+        raise UnusableGroundTruth("ground_truth is empty")
+    if not answer.strip():
+        return 0.0, "empty_answer"
+    error_rate = jiwer.wer(truth, answer)
+    return math.exp(-error_rate), f"wer={error_rate:.4f}"
+
+
+_PUNCTUATION = re.compile(r"[^\w\s]")
+
+
+def _grade_free_form(job: Job) -> tuple[float, str]:
+    if job.options.get("metric", "rouge") == "exact":
+        same = _PUNCTUATION.sub("", _normalize_text(job.answer)) == _PUNCTUATION.sub(
+            "", _normalize_text(job.truth)
+        )
+        return (1.0, "exact_match") if same else (0.0, "exact_mismatch")
+    scorer = _rouge_scorer()
+    scores = scorer.score(job.truth, job.answer)
+    f1 = [scores[name].fmeasure for name in ("rouge1", "rouge2", "rougeL")]
+    mean = sum(f1) / 3
+    return mean, "rouge_f1=" + "/".join(f"{value:.3f}" for value in f1)
+
+
+_ROUGE: list[Any] = []
+
+
+def _rouge_scorer() -> Any:
+    if not _ROUGE:
+        from rouge_score import rouge_scorer
+
+        _ROUGE.append(rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"], use_stemmer=False))
+    return _ROUGE[0]
+
+
+_HANDLERS: dict[JobKind, Callable[[Job], tuple[float, str]]] = {
+    "math": _grade_math,
+    "numerical": _grade_numerical,
+    "ocr": _grade_ocr,
+    "free_form": _grade_free_form,
+}
+
+
+def _warm_up() -> None:
+    """Pay the first-call costs (lazy imports, parser caches) before serving."""
+    logging.getLogger("math_verify").setLevel(logging.ERROR)
+    run_job(Job("math", "\\frac{1}{2}", "0.5"))
+    run_job(Job("numerical", "\\sqrt{2}", "1.414", {"rel_tol": 1e-3, "abs_tol": 0.0}))
+    run_job(Job("ocr", "a b", "a b"))
+    run_job(Job("free_form", "a b", "a b"))
+
+
+def worker_main(connection: Connection, memory_limit_bytes: int) -> None:
+    """Serve jobs from `connection` until it closes or sends None."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if memory_limit_bytes > 0:
+        resource.setrlimit(resource.RLIMIT_AS, (memory_limit_bytes, memory_limit_bytes))
+    _warm_up()
+    connection.send("ready")
+    while True:
+        try:
+            job = connection.recv()
+        except (EOFError, OSError):
+            return
+        if job is None:
+            return
+        connection.send(run_job(job))
