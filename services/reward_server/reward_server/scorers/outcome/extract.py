@@ -17,6 +17,8 @@ _ALTERNATIVE = re.compile(
     r"\bor\b|\\text\{\s*or\s*\}|\\textrm\{\s*or\s*\}|\\lor\b|\\vee\b|\beither\b", re.IGNORECASE
 )
 _THOUSANDS = re.compile(r"^[-+]?\d{1,3}(?:(?:,|\{,\})\d{3})+(?:\.\d+)?$")
+_SPACING_MACRO = re.compile(r"\\[,;:! ]")
+_THIN_SPACE_THOUSANDS = re.compile(r"^[-+]?\d{1,3}(?: \d{3})+(?:\.\d+)?$")
 _LIST_WORD = re.compile(r"\band\b|\\text\{\s*and\s*\}", re.IGNORECASE)
 
 
@@ -140,8 +142,9 @@ def has_alternatives(answer: str) -> bool:
 
 def is_list(text: str) -> bool:
     """Top-level `,`/`;`/`and` outside brackets; thousands separators (`1,000`) are not lists."""
+    text = _SPACING_MACRO.sub(" ", text)
     compact = text.replace(" ", "")
-    if _THOUSANDS.match(compact):
+    if _THOUSANDS.match(compact) or _THIN_SPACE_THOUSANDS.match(text.strip()):
         return False
     if _LIST_WORD.search(text):
         return True

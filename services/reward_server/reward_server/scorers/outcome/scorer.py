@@ -12,7 +12,7 @@ from reward_proto import AnswerType, ItemStatus, OutcomeDetails, ScoreItem, Scor
 
 from reward_server.config import Settings
 from reward_server.metrics import ServerMetrics
-from reward_server.scorers.base import Prepared, invalid
+from reward_server.scorers.base import Prepared
 from reward_server.scorers.outcome import extract, fast, guards
 from reward_server.scorers.outcome.pool import WorkerPool
 from reward_server.scorers.outcome.worker import Job, JobKind, JobResult
@@ -81,20 +81,16 @@ class OutcomeScorer:
 
     def prepare(self, item: ScoreItem) -> Prepared | ScoreResult:
         settings = self._settings
-        if item.ground_truth is None:
-            return invalid(item.id, "ground_truth is required by the outcome scorer")
         if len(item.response) > settings.max_response_chars:
-            return invalid(
-                item.id,
-                f"response has {len(item.response)} characters (limit {settings.max_response_chars})",
-            )
-        if len(item.ground_truth) > settings.max_ground_truth_chars:
-            return invalid(
-                item.id,
-                f"ground_truth has {len(item.ground_truth)} characters "
-                f"(limit {settings.max_ground_truth_chars})",
-            )
+            reason = f"response has {len(item.response)} characters (limit {settings.max_response_chars})"
+            return _invalid(item.id, reason, None)
         extraction = extract.extract_answer(item.response)
+        if item.ground_truth is None or not extract.strip_answer_tag(item.ground_truth):
+            return _invalid(item.id, "ground_truth is required and must not be empty", extraction)
+        if len(item.ground_truth) > settings.max_ground_truth_chars:
+            limit = settings.max_ground_truth_chars
+            reason = f"ground_truth has {len(item.ground_truth)} characters (limit {limit})"
+            return _invalid(item.id, reason, extraction)
         truth = extract.strip_answer_tag(item.ground_truth)
         key_fields = [
             extraction.format_ok,
@@ -124,13 +120,7 @@ class OutcomeScorer:
             graded = _ok(0.0, extraction.reason or "no_answer")
         else:
             graded = await self._grade(prepared.item, extraction.answer, payload.truth, deadline)
-        extracted = extraction.answer[:_EXTRACTED_CAP] if extraction.answer is not None else None
-        details = OutcomeDetails(
-            format_ok=extraction.format_ok,
-            extracted=extracted,
-            accuracy=graded.accuracy,
-            reason=graded.reason,
-        )
+        details = _details(extraction, graded.accuracy, graded.reason)
         if graded.status is not ItemStatus.OK or graded.accuracy is None:
             return ScoreResult(
                 id=prepared.item.id, status=graded.status, details=details, error=graded.reason
@@ -209,6 +199,21 @@ class OutcomeScorer:
         if answer_type is AnswerType.FREE_FORM:
             return {"metric": settings.free_form_metric}
         return {}
+
+
+def _details(extraction: extract.Extraction | None, accuracy: float | None, reason: str) -> OutcomeDetails:
+    if extraction is None:
+        return OutcomeDetails(format_ok=None, extracted=None, accuracy=None, reason=reason)
+    extracted = extraction.answer[:_EXTRACTED_CAP] if extraction.answer is not None else None
+    return OutcomeDetails(
+        format_ok=extraction.format_ok, extracted=extracted, accuracy=accuracy, reason=reason
+    )
+
+
+def _invalid(item_id: str, reason: str, extraction: extract.Extraction | None) -> ScoreResult:
+    return ScoreResult(
+        id=item_id, status=ItemStatus.INVALID, details=_details(extraction, None, reason), error=reason
+    )
 
 
 def _from_job(result: JobResult) -> _Graded:

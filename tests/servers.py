@@ -1,0 +1,101 @@
+"""Start the real reward server (`python -m reward_server`) on a loopback port for tests."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+
+_READY_TIMEOUT_S = 120.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class RunningServer:
+    process: subprocess.Popen[bytes]
+    port: int
+    log_path: Path
+    api_key: str | None = None
+    startup_s: float = 0.0
+    _client: httpx.Client | None = field(default=None, repr=False)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def client(self) -> httpx.Client:
+        if self._client is None:
+            headers = {"authorization": f"Bearer {self.api_key}"} if self.api_key else {}
+            self._client = httpx.Client(base_url=self.url, headers=headers, timeout=60.0)
+        return self._client
+
+    def score(self, items: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+        response = self.client.post("/score", json={"items": items, **extra})
+        response.raise_for_status()
+        body: dict[str, Any] = response.json()
+        return body
+
+    def descendants(self) -> list[psutil.Process]:
+        try:
+            return psutil.Process(self.process.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            return []
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> int:
+        if self._client is not None:
+            self._client.close()
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.process.returncode
+
+
+def start_server(
+    tmp_dir: Path, *args: str, env: dict[str, str] | None = None, api_key: str | None = None
+) -> RunningServer:
+    """Start `reward-server` with `args`, wait until /readyz answers 200."""
+    port = free_port()
+    log_path = tmp_dir / f"server-{port}.log"
+    command = [sys.executable, "-m", "reward_server", "--port", str(port), *args]
+    if api_key:
+        command += ["--api-key", api_key]
+    started = time.monotonic()
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            command, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
+        )
+    server = RunningServer(process, port, log_path, api_key)
+    deadline = started + _READY_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}:\n{server.log()}")
+        try:
+            if httpx.get(f"{server.url}/readyz", timeout=1.0).status_code == 200:
+                server.startup_s = time.monotonic() - started
+                return server
+        except httpx.TransportError:
+            pass
+        time.sleep(0.05)
+    server.stop()
+    raise RuntimeError(f"server not ready after {_READY_TIMEOUT_S} s:\n{server.log()}")
