@@ -1,0 +1,178 @@
+"""The batcher with a fake engine: batch closing rules, groups, bounds, deadlines, failures."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+
+import pytest
+from reward_proto import ItemStatus, ScoreResult
+from reward_server.batcher import Batcher, BatchLimits, Closed, QueueFull, Work
+
+
+class FakeEngine:
+    """Records every batch; can block until released, or fail batches that contain `poison`."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[str]] = []
+        self.gate = asyncio.Event()
+        self.gate.set()
+
+    async def __call__(self, batch: Sequence[Work]) -> list[ScoreResult]:
+        self.batches.append([work.id for work in batch])
+        await self.gate.wait()
+        if any(work.id.startswith("poison") for work in batch):
+            raise RuntimeError("engine exploded")
+        return [ScoreResult(id=work.id, status=ItemStatus.OK, score=0.5) for work in batch]
+
+
+def make_work(item_id: str, *, tokens: int = 1, group: str | None = None, deadline_s: float = 60.0) -> Work:
+    loop = asyncio.get_running_loop()
+    return Work(item_id, None, tokens, group, time.monotonic() + deadline_s, loop.create_future())
+
+
+async def results(works: Sequence[Work]) -> list[ScoreResult]:
+    return list(await asyncio.wait_for(asyncio.gather(*(w.future for w in works)), 10))
+
+
+async def test_batch_closes_at_max_items() -> None:
+    engine = FakeEngine()
+    batcher = Batcher(engine, BatchLimits(max_batch_items=4, max_wait_ms=10_000))
+    batcher.start()
+    works = [make_work(str(i)) for i in range(10)]
+    batcher.submit(works)
+    await results(works[:8])
+    assert engine.batches[:2] == [["0", "1", "2", "3"], ["4", "5", "6", "7"]]
+    await batcher.close(drain_timeout_s=5)
+    assert [r.status for r in await results(works)] == [ItemStatus.OK] * 10
+
+
+async def test_batch_closes_at_max_tokens() -> None:
+    engine = FakeEngine()
+    batcher = Batcher(engine, BatchLimits(max_batch_tokens=100, max_wait_ms=10_000))
+    batcher.start()
+    works = [make_work(str(i), tokens=40) for i in range(3)]
+    batcher.submit(works)
+    await results(works[:2])
+    assert engine.batches[0] == ["0", "1"]
+    await batcher.close(drain_timeout_s=5)
+
+
+async def test_batch_closes_after_max_wait() -> None:
+    engine = FakeEngine()
+    batcher = Batcher(engine, BatchLimits(max_batch_items=100, max_wait_ms=20))
+    batcher.start()
+    works = [make_work("only")]
+    batcher.submit(works)
+    assert (await results(works))[0].status is ItemStatus.OK
+    assert engine.batches == [["only"]]
+    await batcher.close(drain_timeout_s=5)
+
+
+async def test_group_members_stay_together_and_are_not_split() -> None:
+    engine = FakeEngine()
+    batcher = Batcher(engine, BatchLimits(max_batch_items=4, max_wait_ms=10_000))
+    batcher.start()
+    # Interleaved on the wire; the batcher puts each group's members next to each other.
+    works = [make_work(f"{g}{i}", group=g) for i in range(3) for g in ("a", "b")]
+    batcher.submit(works)
+    await batcher.close(drain_timeout_s=5)
+    await results(works)
+    assert engine.batches == [["a0", "a1", "a2"], ["b0", "b1", "b2"]]
+
+
+async def test_full_queue_refuses_the_whole_submission() -> None:
+    engine = FakeEngine()
+    engine.gate.clear()
+    batcher = Batcher(engine, BatchLimits(max_batch_items=1, max_concurrent_batches=1, max_queue_items=3))
+    batcher.start()
+    first = [make_work("busy")]
+    batcher.submit(first)
+    await asyncio.sleep(0.05)  # "busy" is now inside the engine, out of the queue
+    batcher.submit([make_work("q1"), make_work("q2")])
+    with pytest.raises(QueueFull):
+        batcher.submit([make_work("q3"), make_work("q4")])
+    assert batcher.depth_items == 2
+    engine.gate.set()
+    await batcher.close(drain_timeout_s=5)
+
+
+async def test_token_bound_refuses_too() -> None:
+    batcher = Batcher(FakeEngine(), BatchLimits(max_queue_tokens=10))
+    batcher.start()
+    with pytest.raises(QueueFull):
+        batcher.submit([make_work("big", tokens=11)])
+    await batcher.close(drain_timeout_s=5)
+
+
+async def test_expired_items_are_answered_timeout_at_dequeue() -> None:
+    engine = FakeEngine()
+    engine.gate.clear()
+    batcher = Batcher(engine, BatchLimits(max_batch_items=1, max_concurrent_batches=1))
+    batcher.start()
+    blocker = make_work("blocker")
+    expiring = make_work("expiring", deadline_s=0.01)
+    batcher.submit([blocker])
+    await asyncio.sleep(0.05)
+    batcher.submit([expiring])
+    await asyncio.sleep(0.05)
+    engine.gate.set()
+    outcome = await results([blocker, expiring])
+    assert [r.status for r in outcome] == [ItemStatus.OK, ItemStatus.TIMEOUT]
+    assert ["expiring"] not in engine.batches
+    await batcher.close(drain_timeout_s=5)
+
+
+async def test_a_failing_batch_fails_only_its_items_and_the_loop_survives() -> None:
+    engine = FakeEngine()
+    batcher = Batcher(engine, BatchLimits(max_batch_items=2, max_wait_ms=20))
+    batcher.start()
+    works = [make_work("poison"), make_work("x"), make_work("y"), make_work("z")]
+    batcher.submit(works)
+    outcome = await results(works)
+    assert [r.status for r in outcome] == [ItemStatus.ERROR, ItemStatus.ERROR, ItemStatus.OK, ItemStatus.OK]
+    assert "engine exploded" in (outcome[0].error or "")
+    later = [make_work("after")]
+    batcher.submit(later)
+    assert (await results(later))[0].status is ItemStatus.OK
+    await batcher.close(drain_timeout_s=5)
+
+
+async def test_cancelled_items_are_skipped() -> None:
+    engine = FakeEngine()
+    engine.gate.clear()
+    batcher = Batcher(engine, BatchLimits(max_batch_items=1, max_concurrent_batches=1))
+    batcher.start()
+    blocker, abandoned = make_work("blocker"), make_work("abandoned")
+    batcher.submit([blocker, abandoned])
+    await asyncio.sleep(0.05)
+    abandoned.future.cancel()
+    engine.gate.set()
+    await results([blocker])
+    await batcher.close(drain_timeout_s=5)
+    assert engine.batches == [["blocker"]]
+
+
+async def test_close_drains_then_refuses_new_work() -> None:
+    engine = FakeEngine()
+    batcher = Batcher(engine, BatchLimits(max_batch_items=2, max_wait_ms=10_000))
+    batcher.start()
+    works = [make_work(str(i)) for i in range(5)]
+    batcher.submit(works)
+    await batcher.close(drain_timeout_s=5)
+    assert all(r.status is ItemStatus.OK for r in await results(works))
+    with pytest.raises(Closed):
+        batcher.submit([make_work("late")])
+
+
+async def test_close_times_out_what_it_cannot_finish() -> None:
+    engine = FakeEngine()
+    engine.gate.clear()
+    batcher = Batcher(engine, BatchLimits(max_batch_items=1, max_concurrent_batches=1))
+    batcher.start()
+    works = [make_work("stuck"), make_work("queued")]
+    batcher.submit(works)
+    await asyncio.sleep(0.05)
+    await batcher.close(drain_timeout_s=0.1)
+    assert [r.status for r in await results(works)] == [ItemStatus.TIMEOUT, ItemStatus.TIMEOUT]
