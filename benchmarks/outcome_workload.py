@@ -125,3 +125,17 @@ def power_towers(count: int, prefix: str = "tower") -> list[Item]:
         }
         for n in range(count)
     ]
+
+
+# An answer no static guard refuses whose exact evaluation takes about 5 s of sympy on these
+# machines: it exercises the per-item wall-clock limit that the parent enforces.
+SLOW_ANSWER = "\\prod_{k=1}^{800} (1+\\frac{1}{k^2})"
+SLOW_TRUTH = "3"
+
+
+def slow_item(item_id: str = "slow") -> Item:
+    return {
+        "id": item_id,
+        "response": f"<think>t</think><answer>{SLOW_ANSWER}</answer>",
+        "ground_truth": SLOW_TRUTH,
+    }

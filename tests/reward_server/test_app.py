@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from benchmarks.outcome_workload import mixed_items, power_towers
+from benchmarks.outcome_workload import mixed_items, power_towers, slow_item
 from tests.servers import RunningServer, start_server
 
 
@@ -272,7 +272,7 @@ def test_an_item_over_the_time_limit_times_out_alone(server_dir: Path) -> None:
     """Unscreened slow symbolic work: the parent kills the worker; the other items are graded."""
     server = start_server(server_dir, "--verifier-workers", "1", "--item-timeout-s", "0.1")
     try:
-        slow = item("slow", "(a+b+c+d)^{12}", "(a+b+c+d+1)^{12}")  # about 2 s of sympy
+        slow = slow_item()
         normal = [item(f"n{k}", f"\\sqrt{{{k * k}}}", str(k)) for k in range(2, 12)]
         results = {r["id"]: r for r in server.score([slow, *normal])["results"]}
         assert results["slow"]["status"] == "timeout"

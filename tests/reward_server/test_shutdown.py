@@ -12,6 +12,7 @@ import httpx
 import psutil
 import pytest
 
+from benchmarks.outcome_workload import slow_item
 from tests.servers import start_server
 
 
@@ -20,7 +21,7 @@ def test_sigterm_finishes_in_flight_work_and_leaks_no_process(tmp_path: Path) ->
     server = start_server(tmp_path, "--scorer", "outcome", "--verifier-workers", "2")
     children = server.descendants()
     assert len(children) >= 3  # forkserver, resource tracker, 2 workers (and possibly more helpers)
-    slow = {"id": "slow", "response": "<answer>(a+b+c+d)^{12}</answer>", "ground_truth": "(a+b+c+d+1)^{12}"}
+    slow = slow_item()
     normal = [
         {"id": f"n{k}", "response": f"<think>t</think><answer>{k}</answer>", "ground_truth": str(k)}
         for k in range(20)

@@ -114,6 +114,24 @@ for i, (answer, truth) in enumerate(
 ):
     add(f"math-eq-{i:02d}", "math", answer, truth, 1.0)
 
+for i, (answer, truth, expect) in enumerate(
+    [
+        ("(-\\infty, 3]", "(-\\infty,3]", 1.0),
+        ("(-\\infty, 3)", "(-\\infty,3]", 0.0),
+        ("\\{1,2,3\\}", "\\{3,2,1\\}", 1.0),
+        ("\\{1,2\\}", "\\{1,2,4\\}", 0.0),
+        ("x^2 - 1", "(x-1)(x+1)", 1.0),
+        ("x^2 + 1", "(x-1)(x+1)", 0.0),
+        ("\\frac{x^2-1}{x-1}", "x+1", 1.0),
+        ("\\sin^2 x + \\cos^2 x", "1", 1.0),
+        ("2\\sin x \\cos x", "\\sin 2x", 1.0),
+        ("(a+b)^3", "a^3 + 3a^2b + 3ab^2 + b^3", 1.0),
+        ("(a+b)^3", "a^3 + 3a^2b + 3ab^2 + 2b^3", 0.0),
+        ("\\prod_{k=1}^{3} (x+k)", "(x+1)(x+2)(x+3)", 1.0),
+    ]
+):
+    add(f"math-expr-{i:02d}", "math", answer, truth, expect)
+
 add("math-thin-space", "math", "1\\,000", "1000", 1.0, mv=THIN_SPACE)
 add("math-thin-space-millions", "math", "1\\,234\\,567", "1234567", 1.0, mv=THIN_SPACE)
 

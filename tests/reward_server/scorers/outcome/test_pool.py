@@ -13,8 +13,9 @@ import pytest
 from reward_server.scorers.outcome.pool import PoolClosed, WorkerPool
 from reward_server.scorers.outcome.worker import Job
 
-# Symbolic expansion that takes about 2 s on these machines: far over the 50 ms limit used here.
-SLOW = Job("math", "(a+b+c+d)^{12}", "(a+b+c+d+1)^{12}")
+from benchmarks.outcome_workload import SLOW_ANSWER, SLOW_TRUTH
+
+SLOW = Job("math", SLOW_ANSWER, SLOW_TRUTH)  # seconds of sympy: far over the 50 ms limit used here
 FAST = Job("math", "\\frac{1}{2}", "0.5")
 
 

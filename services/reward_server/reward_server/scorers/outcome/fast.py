@@ -79,10 +79,56 @@ def plain_number(text: str, *, strip_units: bool = False) -> tuple[Fraction, boo
     return None
 
 
+_INTERVAL = re.compile(r"^([\[(])([^,\[\]()]+),([^,\[\]()]+)([\])])$")
+_NUMBER_SET = re.compile(r"^\\\{(.*)\\\}$")
+_INFINITY = {
+    "\\infty": Fraction(10) ** 400,
+    "+\\infty": Fraction(10) ** 400,
+    "-\\infty": -(Fraction(10) ** 400),
+}
+
+Interval = tuple[str, Fraction, Fraction, str]
+
+
+def _endpoint(text: str) -> Fraction | None:
+    if text in _INFINITY:
+        return _INFINITY[text]
+    parsed = plain_number(text)
+    return parsed[0] if parsed is not None and parsed[1] else None
+
+
+def plain_interval(text: str) -> Interval | None:
+    """`[1, 2)`, `(-\\infty, 3]` with exact endpoints; (1, 2) compares the same as a pair would."""
+    match = _INTERVAL.match(squash(text))
+    if not match:
+        return None
+    left, right = _endpoint(match.group(2)), _endpoint(match.group(3))
+    if left is None or right is None:
+        return None
+    return match.group(1), left, right, match.group(4)
+
+
+def plain_set(text: str) -> frozenset[Fraction] | None:
+    """`\\{1, 2, 3\\}` of exact numbers."""
+    match = _NUMBER_SET.match(squash(text))
+    if not match:
+        return None
+    members = [_endpoint(part) for part in match.group(1).split(",")]
+    if any(member is None for member in members):
+        return None
+    return frozenset(member for member in members if member is not None)
+
+
 def fast_math(answer: str, truth: str) -> Verdict | None:
-    """Decide identical forms and plain numbers; anything symbolic goes to a worker."""
+    """Decide identical forms, plain numbers, intervals and sets of numbers; the rest goes to a
+    worker."""
     if squash(answer) == squash(truth):
         return Verdict(1.0, "equivalent")
+    for parse in (plain_interval, plain_set):
+        parsed_answer, parsed_truth = parse(answer), parse(truth)
+        if parsed_answer is not None and parsed_truth is not None:
+            same = parsed_answer == parsed_truth
+            return Verdict(1.0, "equivalent") if same else Verdict(0.0, "not_equivalent")
     parsed_answer, parsed_truth = plain_number(answer), plain_number(truth)
     if parsed_answer is None or parsed_truth is None:
         return None
