@@ -67,3 +67,9 @@ def test_flags_override_the_environment(monkeypatch: pytest.MonkeyPatch) -> None
 
 def test_the_default_bind_address_is_loopback() -> None:
     assert Settings().host == "127.0.0.1"
+
+
+def test_every_setting_is_documented_in_the_readme() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    for name in Settings.model_fields:
+        assert f"`REWARD_SERVER_{name.upper()}`" in readme, name

@@ -23,7 +23,7 @@ class Settings(BaseSettings):
         None,
         description="When set, every route but /healthz and /readyz needs `Authorization: Bearer <key>`",
     )
-    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="Server log level")
 
     # --- request limits
     max_items_per_request: int = Field(limits.MAX_ITEMS_PER_REQUEST, ge=1, description="More items: 413")
@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     max_ground_truth_chars: int = Field(
         limits.MAX_GROUND_TRUTH_CHARS, ge=1, description="Longer: item `invalid`"
     )
-    max_image_bytes: int = Field(limits.MAX_IMAGE_BYTES, ge=1, description="Decoded image size limit")
+    max_image_bytes: int = Field(limits.MAX_IMAGE_BYTES, ge=1, description="Decoded image size limit (thinking)")
     default_deadline_ms: int = Field(60_000, gt=0, description="Deadline for requests that set none")
 
     # --- batching and queueing

@@ -125,9 +125,9 @@ def fast_math(answer: str, truth: str) -> Verdict | None:
     if squash(answer) == squash(truth):
         return Verdict(1.0, "equivalent")
     for parse in (plain_interval, plain_set):
-        parsed_answer, parsed_truth = parse(answer), parse(truth)
-        if parsed_answer is not None and parsed_truth is not None:
-            same = parsed_answer == parsed_truth
+        shape_answer, shape_truth = parse(answer), parse(truth)
+        if shape_answer is not None and shape_truth is not None:
+            same = shape_answer == shape_truth
             return Verdict(1.0, "equivalent") if same else Verdict(0.0, "not_equivalent")
     parsed_answer, parsed_truth = plain_number(answer), plain_number(truth)
     if parsed_answer is None or parsed_truth is None:

@@ -122,9 +122,9 @@ def _grade_math(job: Job) -> tuple[float, str]:
         return 0.0, "unparseable_answer"
     if _is_undefined(answer[0]):
         return 0.0, "undefined_value"
-    same = _same_at_random_points(truth[0], answer[0])
-    if same is not None:
-        return (1.0, "equivalent") if same else (0.0, "not_equivalent")
+    identical = _same_at_random_points(truth[0], answer[0])
+    if identical is not None:
+        return (1.0, "equivalent") if identical else (0.0, "not_equivalent")
     if verify(truth, answer, timeout_seconds=None):
         return 1.0, "equivalent"
     return 0.0, "not_equivalent"
