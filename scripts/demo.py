@@ -43,7 +43,9 @@ def main() -> int:
             while True:
                 if server.poll() is not None:
                     console.print(server.stderr.read().decode() if server.stderr else "", style="red")
-                    console.print(f"the server exited with {server.returncode} (is port {PORT} free?)", style="red")
+                    console.print(
+                        f"the server exited with {server.returncode} (is port {PORT} free?)", style="red"
+                    )
                     return 1
                 try:
                     if httpx.get(f"{URL}/readyz", timeout=1).status_code == 200:
@@ -83,7 +85,9 @@ def main() -> int:
         example = json.dumps({"items": [items[0]]})
         console.print("Try it yourself while a server runs:", style="bold")
         console.print(f"  reward-server --scorer outcome --port {PORT}")
-        console.print(f"  curl -s {URL}/score -H 'content-type: application/json' -d '{example}'", soft_wrap=True)
+        console.print(
+            f"  curl -s {URL}/score -H 'content-type: application/json' -d '{example}'", soft_wrap=True
+        )
         return 0
     finally:
         server.send_signal(signal.SIGTERM)

@@ -34,7 +34,9 @@ class Settings(BaseSettings):
     max_ground_truth_chars: int = Field(
         limits.MAX_GROUND_TRUTH_CHARS, ge=1, description="Longer: item `invalid`"
     )
-    max_image_bytes: int = Field(limits.MAX_IMAGE_BYTES, ge=1, description="Decoded image size limit (thinking)")
+    max_image_bytes: int = Field(
+        limits.MAX_IMAGE_BYTES, ge=1, description="Decoded image size limit (thinking)"
+    )
     default_deadline_ms: int = Field(60_000, gt=0, description="Deadline for requests that set none")
 
     # --- batching and queueing

@@ -90,12 +90,8 @@ class _Slot:
         self._connection.close()
         self._process = self._connection = None
 
-    def _restart(self, reason: str) -> None:
-        self._stop_process(kill=True)
-        self._pool.on_restart(reason)
-        self._spawn()
-
-    def _execute(self, job: Job) -> JobResult:
+    def _execute(self, job: Job) -> tuple[JobResult, str | None]:
+        """The job's result, and why the worker must be replaced (None while it is healthy)."""
         if self._connection is None:
             self._spawn()
         assert self._connection is not None
@@ -103,14 +99,11 @@ class _Slot:
             self._connection.send(job)
             if self._connection.poll(self._pool.item_timeout_s):
                 result: JobResult = self._connection.recv()
-                return result
+                return result, None
         except (EOFError, OSError):
-            self._restart("crash")
-            return JobResult("error", None, "verifier worker died while grading this item")
-        self._restart("timeout")
-        return JobResult(
-            "timeout", None, f"grading exceeded the {self._pool.item_timeout_s:g} s per-item limit"
-        )
+            return JobResult("error", None, "verifier worker died while grading this item"), "crash"
+        limit = self._pool.item_timeout_s
+        return JobResult("timeout", None, f"grading exceeded the {limit:g} s per-item limit"), "timeout"
 
     def _serve(self) -> None:
         try:
@@ -127,15 +120,25 @@ class _Slot:
             job, deadline, future, loop = entry
             if future.done():
                 continue
+            replace_because: str | None = None
             if time.monotonic() >= deadline:
                 result = JobResult("timeout", None, "deadline passed before grading started")
             else:
                 try:
-                    result = self._execute(job)
+                    result, replace_because = self._execute(job)
                 except Exception as exc:
                     logger.exception("verifier slot %d failed", self._index)
                     result = JobResult("error", None, f"verifier worker unavailable: {exc}")
+            if replace_because is not None:
+                self._stop_process(kill=True)
             loop.call_soon_threadsafe(_resolve, future, result)
+            if replace_because is not None:
+                # Answer first, then pay for the replacement before taking the next job.
+                self._pool.on_restart(replace_because)
+                try:
+                    self._spawn()
+                except Exception:
+                    logger.exception("verifier worker %d not replaced; the next job retries", self._index)
         self._stop_process(kill=False)
 
 
