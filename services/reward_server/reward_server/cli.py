@@ -19,6 +19,9 @@ cli = typer.Typer(add_completion=False, help=__doc__, rich_markup_mode="rich")
 @cli.command()
 def serve(
     scorer: Annotated[ScorerName | None, typer.Option(help="Scorer to serve.")] = None,
+    backend: Annotated[
+        str | None, typer.Option(help="Thinking judge: rules | transformers | vllm | openai.")
+    ] = None,
     host: Annotated[str | None, typer.Option(help="Bind address (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="TCP port (default 8000).")] = None,
     api_key: Annotated[

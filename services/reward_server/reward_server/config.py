@@ -23,6 +23,9 @@ class Settings(BaseSettings):
         None,
         description="When set, every route but /healthz and /readyz needs `Authorization: Bearer <key>`",
     )
+    backend: Literal["rules", "transformers", "vllm", "openai"] = Field(
+        "rules", description="Thinking judge engine: rules (no model), transformers, vllm or openai"
+    )
     log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="Server log level")
 
     # --- request limits

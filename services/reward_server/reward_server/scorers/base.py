@@ -55,6 +55,11 @@ def build_scorer(settings: Settings, metrics: ServerMetrics) -> Scorer:
         from reward_server.scorers.outcome import OutcomeScorer
 
         return OutcomeScorer(settings, metrics)
-    raise NotImplementedError(
-        f"the {settings.scorer.value!r} scorer is not available in this build; use --scorer outcome"
+    from reward_server.scorers.thinking import ThinkingScorer, build_judge
+
+    return ThinkingScorer(
+        build_judge(settings),
+        metrics,
+        max_response_chars=settings.max_response_chars,
+        max_image_bytes=settings.max_image_bytes,
     )

@@ -1,0 +1,97 @@
+"""The thinking scorer: renders the SophiaVL judge prompt and asks a judge (DESIGN section 5)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+from reward_proto import ItemStatus, ScoreItem, ScoreResult, ScorerName, ThinkingDetails
+
+from reward_server.metrics import ServerMetrics
+from reward_server.scorers.base import Prepared, invalid
+from reward_server.scorers.thinking.images import ImageRefused, check_image
+from reward_server.scorers.thinking.judge import Judge, JudgeInput
+from reward_server.scorers.thinking.prompt import prepare_question, prepare_reasoning, template
+
+RAW_CAP = 200
+_TEMPLATE_TOKENS = len(template()) // 4
+
+
+class ThinkingScorer:
+    """Scores whole reasoning traces in [0, 1] with a judge."""
+
+    name = ScorerName.THINKING
+
+    def __init__(
+        self, judge: Judge, metrics: ServerMetrics, *, max_response_chars: int, max_image_bytes: int
+    ) -> None:
+        self._judge = judge
+        self._metrics = metrics
+        self._max_response_chars = max_response_chars
+        self._max_image_bytes = max_image_bytes
+        self.model = judge.model
+        self.model_version = judge.model_version
+
+    @property
+    def ready(self) -> bool:
+        return self._judge.ready
+
+    async def start(self) -> None:
+        await self._judge.start()
+
+    async def close(self) -> None:
+        await self._judge.close()
+
+    def prepare(self, item: ScoreItem) -> Prepared | ScoreResult:
+        if len(item.response) > self._max_response_chars:
+            return invalid(
+                item.id, f"response has {len(item.response)} characters (limit {self._max_response_chars})"
+            )
+        images = item.images or []
+        digest = hashlib.blake2b(digest_size=16)
+        for index, uri in enumerate(images):
+            try:
+                digest.update(check_image(uri, self._max_image_bytes))
+            except ImageRefused as exc:
+                return invalid(item.id, f"images[{index}]: {exc}")
+        question = prepare_question(item.question, has_image=bool(images))
+        reasoning = prepare_reasoning(item.response)
+        for part in (self.model_version, question, reasoning):
+            digest.update(part.encode("utf-8", "surrogatepass"))
+            digest.update(b"\x00")
+        return Prepared(
+            item=item,
+            tokens=_TEMPLATE_TOKENS + (len(question) + len(reasoning)) // 4 + 1,
+            group_key=item.group_id,
+            cache_key=digest.hexdigest(),
+            # SophiaVL's judge sees the first image only.
+            payload=JudgeInput(question=question, reasoning=reasoning, image=images[0] if images else None),
+        )
+
+    async def score_batch(self, batch: Sequence[Prepared], deadlines: Sequence[float]) -> list[ScoreResult]:
+        inputs = [prepared.payload for prepared in batch]
+        assert all(isinstance(judge_input, JudgeInput) for judge_input in inputs)
+        outcomes = await self._judge.judge(inputs)  # type: ignore[arg-type]
+        results = []
+        for prepared, outcome in zip(batch, outcomes, strict=True):
+            if outcome.truncated:
+                self._metrics.truncated.inc()
+            if outcome.parse_failure:
+                self._metrics.parse_failures.inc()
+            details = ThinkingDetails(
+                raw=outcome.raw[:RAW_CAP] if outcome.raw is not None else None,
+                method=outcome.method,
+                truncated=outcome.truncated,
+            )
+            if outcome.score is None:
+                error = outcome.error or "the judge gave no score"
+                results.append(
+                    ScoreResult(id=prepared.item.id, status=ItemStatus.ERROR, details=details, error=error)
+                )
+            else:
+                results.append(
+                    ScoreResult(
+                        id=prepared.item.id, status=ItemStatus.OK, score=outcome.score, details=details
+                    )
+                )
+        return results
