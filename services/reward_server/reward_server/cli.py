@@ -22,6 +22,11 @@ def serve(
     backend: Annotated[
         str | None, typer.Option(help="Thinking judge: rules | transformers | vllm | openai.")
     ] = None,
+    model: Annotated[str | None, typer.Option(help="Judge model path or name.")] = None,
+    score_mode: Annotated[str | None, typer.Option(help="logprob | parsed.")] = None,
+    upstream_url: Annotated[
+        str | None, typer.Option(help="OpenAI-compatible judge URL (--backend openai).")
+    ] = None,
     host: Annotated[str | None, typer.Option(help="Bind address (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="TCP port (default 8000).")] = None,
     api_key: Annotated[

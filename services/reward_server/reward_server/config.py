@@ -76,3 +76,25 @@ class Settings(BaseSettings):
     numerical_abs_tol: float = Field(1e-8, ge=0, description="Absolute tolerance of `numerical` answers")
     ocr_normalize: bool = Field(True, description="Lower-case and collapse whitespace before WER")
     free_form_metric: Literal["rouge", "exact"] = Field("rouge", description="Mean ROUGE-1/2/L F1, or exact")
+
+    # --- thinking judge
+    model: str | None = Field(
+        None, description="Judge model path or name (transformers, vllm; openai: served name)"
+    )
+    score_mode: Literal["logprob", "parsed"] = Field(
+        "logprob", description="logprob: expected score over score tokens; parsed: read the generated number"
+    )
+    top_logprobs: int = Field(20, ge=1, le=20, description="Top tokens read per step in logprob mode")
+    judge_max_new_tokens: int = Field(16, ge=1, description="Tokens the judge may generate in parsed mode")
+    max_model_len: int | None = Field(None, ge=256, description="Judge context length (default: the model's)")
+    gpu_memory_utilization: float = Field(
+        0.9, gt=0, le=1, description="vLLM memory share for weights and KV cache (on CPU: share of RAM)"
+    )
+    tensor_parallel_size: int = Field(1, ge=1, description="vLLM tensor parallelism (2 as in the paper)")
+    dtype: str = Field("auto", description="Judge weights dtype (auto, bfloat16, float32, ...)")
+    upstream_url: str | None = Field(
+        None, description="OpenAI-compatible judge endpoint, e.g. http://host:8000/v1"
+    )
+    upstream_api_key: SecretStr | None = Field(None, description="Bearer token for the upstream judge")
+    upstream_timeout_s: float = Field(60.0, gt=0, description="Per-call deadline to the upstream judge")
+    upstream_retries: int = Field(2, ge=0, description="Retries on connect errors, 5xx and 429")

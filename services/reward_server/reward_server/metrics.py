@@ -79,6 +79,15 @@ class ServerMetrics:
             ["scorer"],
             registry=r,
         ).labels(**s)
+        self.judge_prompt_tokens = Counter(
+            "reward_judge_prompt_tokens", "Prompt tokens sent to the judge engine", ["scorer"], registry=r
+        ).labels(**s)
+        self.judge_cached_tokens = Counter(
+            "reward_judge_cached_prompt_tokens",
+            "Prompt tokens the judge engine took from its prefix cache instead of computing",
+            ["scorer"],
+            registry=r,
+        ).labels(**s)
         self.worker_restarts = Counter(
             "reward_worker_restarts",
             "Verifier worker processes replaced, by reason",

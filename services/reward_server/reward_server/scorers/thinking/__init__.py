@@ -19,4 +19,25 @@ def build_judge(settings: Settings) -> Judge:
         from reward_server.scorers.thinking.rules import RulesJudge
 
         return RulesJudge()
-    raise NotImplementedError(f"backend {settings.backend!r} is not available yet")
+    from reward_server.scorers.thinking.lm_judge import LMJudge
+
+    if settings.model is None:
+        raise ValueError(f"--model is required with --backend {settings.backend}")
+    if settings.backend == "vllm":
+        from reward_server.scorers.thinking.engines.vllm_engine import VLLMEngine
+
+        engine = VLLMEngine(
+            settings.model,
+            max_model_len=settings.max_model_len,
+            gpu_memory_utilization=settings.gpu_memory_utilization,
+            tensor_parallel_size=settings.tensor_parallel_size,
+            dtype=settings.dtype,
+        )
+    else:
+        raise NotImplementedError(f"backend {settings.backend!r} is not available yet")
+    return LMJudge(
+        engine,
+        mode=settings.score_mode,
+        top_logprobs=settings.top_logprobs,
+        max_new_tokens=settings.judge_max_new_tokens,
+    )

@@ -17,6 +17,7 @@ class JudgeInput:
     question: str
     reasoning: str
     image: str | None = None
+    group: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +30,8 @@ class JudgeOutcome:
     truncated: bool = False
     error: str | None = None
     parse_failure: bool = False
+    prompt_tokens: int = 0
+    cached_tokens: int = 0
 
 
 class Judge(Protocol):

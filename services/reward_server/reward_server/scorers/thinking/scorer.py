@@ -65,7 +65,12 @@ class ThinkingScorer:
             group_key=item.group_id,
             cache_key=digest.hexdigest(),
             # SophiaVL's judge sees the first image only.
-            payload=JudgeInput(question=question, reasoning=reasoning, image=images[0] if images else None),
+            payload=JudgeInput(
+                question=question,
+                reasoning=reasoning,
+                image=images[0] if images else None,
+                group=item.group_id,
+            ),
         )
 
     async def score_batch(self, batch: Sequence[Prepared], deadlines: Sequence[float]) -> list[ScoreResult]:
@@ -78,6 +83,8 @@ class ThinkingScorer:
                 self._metrics.truncated.inc()
             if outcome.parse_failure:
                 self._metrics.parse_failures.inc()
+            self._metrics.judge_prompt_tokens.inc(outcome.prompt_tokens)
+            self._metrics.judge_cached_tokens.inc(outcome.cached_tokens)
             details = ThinkingDetails(
                 raw=outcome.raw[:RAW_CAP] if outcome.raw is not None else None,
                 method=outcome.method,

@@ -1,0 +1,173 @@
+"""A judge on top of a language-model engine: prompt, truncation, score modes, group order."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Literal
+
+from reward_server.scorers.thinking.engines.base import ChatEngine, Completion
+from reward_server.scorers.thinking.judge import JudgeInput, JudgeOutcome
+from reward_server.scorers.thinking.prompt import JudgePrompt, render_prompt, template
+from reward_server.scorers.thinking.scoring import ANSWER_PREFIX, expected_score, parse_score
+
+ScoreMode = Literal["logprob", "parsed"]
+TRUNCATION_MARKER = "\n...[reasoning truncated]...\n"
+_RESERVED_TOKENS = 48  # chat scaffolding and the answer the judge writes
+
+
+class LMJudge:
+    """Scores traces with a generative judge.
+
+    `logprob` mode asks two one-token questions, the assistant turn primed with `<answer>` and
+    with `<answer>0.`, and takes the expected score over the score tokens; the second prompt
+    extends the first, so prefix caching makes it almost free. `parsed` mode generates at
+    temperature 0 and reads the number.
+
+    Group order: the first item of each group goes to the engine alone, the rest after it, so an
+    engine with prefix caching computes the group's shared prompt (and image) once.
+    """
+
+    def __init__(
+        self,
+        engine: ChatEngine,
+        *,
+        mode: ScoreMode = "logprob",
+        top_logprobs: int = 20,
+        max_new_tokens: int = 16,
+        head_share: float = 0.25,
+    ) -> None:
+        self.engine = engine
+        self.mode = mode
+        self.top_logprobs = top_logprobs
+        self.max_new_tokens = max_new_tokens
+        self.head_share = head_share
+        self.model = engine.model
+        self.model_version = f"{engine.model}+{mode}"
+        self._template_tokens = 0  # known once the engine (and its tokenizer) has started
+
+    @property
+    def ready(self) -> bool:
+        return self.engine.ready
+
+    async def start(self) -> None:
+        await self.engine.start()
+        self._template_tokens = len(self.engine.tokenize(template()))
+
+    async def close(self) -> None:
+        await self.engine.close()
+
+    def render(self, judge_input: JudgeInput) -> tuple[JudgePrompt, bool]:
+        """The judge prompt, with the reasoning cut to fit the context: head and tail are kept,
+        so the final answer is never cut away. Returns (prompt, truncated)."""
+        budget = (
+            self.engine.max_context
+            - self._template_tokens
+            - len(self.engine.tokenize(judge_input.question))
+            - _RESERVED_TOKENS
+            - self.max_new_tokens
+        )
+        reasoning = judge_input.reasoning
+        tokens = self.engine.tokenize(reasoning)
+        truncated = len(tokens) > budget
+        if truncated:
+            keep = max(0, budget - len(self.engine.tokenize(TRUNCATION_MARKER)))
+            head = int(keep * self.head_share)
+            tail = keep - head
+            reasoning = (
+                self.engine.detokenize(tokens[:head])
+                + TRUNCATION_MARKER
+                + (self.engine.detokenize(tokens[-tail:]) if tail else "")
+            )
+        text = render_prompt(judge_input.question, reasoning)
+        return JudgePrompt(text=text, image=judge_input.image), truncated
+
+    async def judge(self, inputs: Sequence[JudgeInput]) -> list[JudgeOutcome]:
+        rendered = [self.render(judge_input) for judge_input in inputs]
+        prompts = [prompt for prompt, _ in rendered]
+        leaders = _group_leaders(inputs)
+        if self.mode == "logprob":
+            leading = await self._in_group_order(prompts, leaders, ANSWER_PREFIX, max_tokens=1)
+            decimals = await self.engine.complete(
+                prompts, assistant_prefix=ANSWER_PREFIX + "0.", max_tokens=1, top_logprobs=self.top_logprobs
+            )
+            return [
+                _with_usage(self._from_logprobs(first, second, truncated), first, second)
+                for first, second, (_, truncated) in zip(leading, decimals, rendered, strict=True)
+            ]
+        completions = await self._in_group_order(prompts, leaders, "", max_tokens=self.max_new_tokens)
+        return [
+            _with_usage(self._from_text(completion, truncated), completion)
+            for completion, (_, truncated) in zip(completions, rendered, strict=True)
+        ]
+
+    async def _in_group_order(
+        self, prompts: list[JudgePrompt], leaders: list[int], prefix: str, *, max_tokens: int
+    ) -> list[Completion | Exception]:
+        results: list[Completion | Exception | None] = [None] * len(prompts)
+        followers = [index for index in range(len(prompts)) if index not in set(leaders)]
+        for indices in (leaders, followers):
+            if not indices:
+                continue
+            answers = await self.engine.complete(
+                [prompts[i] for i in indices],
+                assistant_prefix=prefix,
+                max_tokens=max_tokens,
+                top_logprobs=self.top_logprobs,
+            )
+            for index, answer in zip(indices, answers, strict=True):
+                results[index] = answer
+        assert all(result is not None for result in results)
+        return results  # type: ignore[return-value]
+
+    def _from_logprobs(
+        self, first: Completion | Exception, second: Completion | Exception, truncated: bool
+    ) -> JudgeOutcome:
+        for answer in (first, second):
+            if isinstance(answer, Exception):
+                return JudgeOutcome(None, "logprob", truncated=truncated, error=_describe(answer))
+        assert isinstance(first, Completion)
+        assert isinstance(second, Completion)
+        if not first.top_logprobs or not second.top_logprobs:
+            return JudgeOutcome(None, "logprob", truncated=truncated, error="the engine returned no logprobs")
+        score = expected_score(first.top_logprobs[0], second.top_logprobs[0])
+        raw = first.text
+        if score is None:
+            error = "the judge put no probability on score tokens"
+            return JudgeOutcome(None, "logprob", raw, truncated, error, parse_failure=True)
+        return JudgeOutcome(score, "logprob", raw, truncated)
+
+    def _from_text(self, completion: Completion | Exception, truncated: bool) -> JudgeOutcome:
+        if isinstance(completion, Exception):
+            return JudgeOutcome(None, "parsed", truncated=truncated, error=_describe(completion))
+        score = parse_score(completion.text)
+        if score is None:
+            error = "judge output has no score in [0, 1]"
+            return JudgeOutcome(None, "parsed", completion.text, truncated, error, parse_failure=True)
+        return JudgeOutcome(score, "parsed", completion.text, truncated)
+
+
+def _group_leaders(inputs: Sequence[JudgeInput]) -> list[int]:
+    """The first item of each group (the batcher keeps a group's items adjacent), and every item
+    without a group."""
+    leaders = []
+    previous: str | None = None
+    for index, judge_input in enumerate(inputs):
+        if judge_input.group is None or judge_input.group != previous:
+            leaders.append(index)
+        previous = judge_input.group
+    return leaders
+
+
+def _with_usage(outcome: JudgeOutcome, *answers: Completion | Exception) -> JudgeOutcome:
+    """The engine's own prompt and prefix-cache token counts, for the prefill metrics."""
+    done = [answer for answer in answers if isinstance(answer, Completion)]
+    return dataclasses.replace(
+        outcome,
+        prompt_tokens=sum(answer.prompt_tokens for answer in done),
+        cached_tokens=sum(answer.cached_tokens for answer in done),
+    )
+
+
+def _describe(error: Exception) -> str:
+    return f"judge engine failed: {type(error).__name__}: {error}"[:300]
