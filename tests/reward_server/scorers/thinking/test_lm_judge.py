@@ -64,7 +64,7 @@ async def test_the_judge_receives_exactly_the_rendered_prompt_file() -> None:
     question = prepare_question("How many apples?", has_image=True)
     reasoning = prepare_reasoning("<think>cost is $5 + $3 = $8</think><answer>8</answer>")
     await judge.judge([JudgeInput(question, reasoning, image="data:image/png;base64,AAAA")])
-    ((prefix, (prompt,)),) = engine.calls
+    ((_, (prompt,)),) = engine.calls
     expected = (
         template()
         .replace("{question}", "<image> How many apples?")
