@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from reward_server.scorers.thinking.engines.base import ChatEngine
 from reward_server.scorers.thinking.judge import Judge
 from reward_server.scorers.thinking.scorer import ThinkingScorer
 
@@ -23,6 +24,7 @@ def build_judge(settings: Settings) -> Judge:
 
     if settings.model is None:
         raise ValueError(f"--model is required with --backend {settings.backend}")
+    engine: ChatEngine
     if settings.backend == "vllm":
         from reward_server.scorers.thinking.engines.vllm_engine import VLLMEngine
 
@@ -32,6 +34,19 @@ def build_judge(settings: Settings) -> Judge:
             gpu_memory_utilization=settings.gpu_memory_utilization,
             tensor_parallel_size=settings.tensor_parallel_size,
             dtype=settings.dtype,
+        )
+    elif settings.backend == "openai":
+        from reward_server.scorers.thinking.engines.openai_engine import OpenAIEngine
+
+        if settings.upstream_url is None:
+            raise ValueError("--upstream-url is required with --backend openai")
+        engine = OpenAIEngine(
+            settings.upstream_url,
+            settings.model,
+            api_key=settings.upstream_api_key.get_secret_value() if settings.upstream_api_key else None,
+            timeout_s=settings.upstream_timeout_s,
+            retries=settings.upstream_retries,
+            max_model_len=settings.max_model_len,
         )
     else:
         raise NotImplementedError(f"backend {settings.backend!r} is not available yet")
