@@ -35,6 +35,12 @@ def build_judge(settings: Settings) -> Judge:
             tensor_parallel_size=settings.tensor_parallel_size,
             dtype=settings.dtype,
         )
+    elif settings.backend == "transformers":
+        from reward_server.scorers.thinking.engines.transformers_engine import TransformersEngine
+
+        engine = TransformersEngine(
+            settings.model, max_model_len=settings.max_model_len, dtype=settings.dtype
+        )
     elif settings.backend == "openai":
         from reward_server.scorers.thinking.engines.openai_engine import OpenAIEngine
 
