@@ -63,6 +63,12 @@ def test_rules_judge_prefers_correct_concise_consistent_traces(thinking_server: 
     }
 
 
+def test_the_rules_server_starts_without_a_model(thinking_server: RunningServer) -> None:
+    # Time to ready is reported, not asserted (noisy machines); docs/benchmarks.md has the numbers.
+    print(f"thinking/rules server ready after {thinking_server.startup_s:.2f} s")
+    assert thinking_server.client.get("/readyz").json() == {"status": "ok"}
+
+
 def test_response_names_the_scorer_and_model(thinking_server: RunningServer) -> None:
     body = thinking_server.score([{"id": "a", "response": GOOD}])
     assert (body["scorer"], body["model"], body["model_version"]) == ("thinking", "rules", "rules-v1")
