@@ -104,12 +104,13 @@ def openai_server(
 
 
 def items(tag: str, count: int) -> list[dict[str, Any]]:
+    """Distinct per tag, so that no answer comes from the result cache."""
     return [
         {
             "id": f"{tag}{n}",
             "question": "How many apples?",
             "group_id": f"{tag}-{n // 8}",
-            "response": f"<think>12*{n} = {12 * n}</think><answer>{12 * n}</answer>",
+            "response": f"<think>[{tag}] 12*{n} = {12 * n}</think><answer>{12 * n}</answer>",
         }
         for n in range(count)
     ]
