@@ -46,7 +46,7 @@ class Settings(BaseSettings):
     max_batch_items: int = Field(256, ge=1, description="A batch closes at this many items")
     max_batch_tokens: int = Field(65_536, ge=1, description="... or this many (estimated) tokens")
     max_wait_ms: float = Field(2.0, ge=0, description="... or after waiting this long for more items")
-    max_concurrent_batches: int = Field(2, ge=1, description="Batches handed to the engine at once")
+    max_concurrent_batches: int = Field(8, ge=1, description="Batches handed to the engine at once")
     max_queue_items: int = Field(16_384, ge=1, description="Queue bound in items; past it, 429")
     max_queue_tokens: int = Field(8_000_000, ge=1, description="Queue bound in tokens; past it, 429")
     ready_high_water: float = Field(
@@ -73,7 +73,9 @@ class Settings(BaseSettings):
     format_weight: float = Field(0.1, ge=0, le=1, description="w of the weighted policy")
     max_answer_chars: int = Field(1_000, ge=1, description="Longer math answers are refused (`invalid`)")
     numerical_rel_tol: float = Field(1e-4, ge=0, description="Relative tolerance of `numerical` answers")
-    numerical_abs_tol: float = Field(1e-8, ge=0, description="Absolute tolerance of `numerical` answers")
+    numerical_abs_tol: float = Field(
+        0.0, ge=0, description="Absolute tolerance of `numerical` answers (0: relative only, safe for 1e-34)"
+    )
     ocr_normalize: bool = Field(True, description="Lower-case and collapse whitespace before WER")
     free_form_metric: Literal["rouge", "exact"] = Field("rouge", description="Mean ROUGE-1/2/L F1, or exact")
 

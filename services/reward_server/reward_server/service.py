@@ -134,4 +134,13 @@ class ScoringService:
     async def _process_batch(self, batch: Sequence[Work]) -> list[ScoreResult]:
         prepared = [w.payload for w in batch]
         assert all(isinstance(p, Prepared) for p in prepared)
-        return await self.scorer.score_batch(prepared, [w.deadline for w in batch])  # type: ignore[arg-type]
+
+        def settle(index: int, result: ScoreResult) -> None:
+            if not batch[index].future.done():
+                batch[index].future.set_result(result)
+
+        return await self.scorer.score_batch(
+            prepared,  # type: ignore[arg-type]
+            [w.deadline for w in batch],
+            on_result=settle,
+        )

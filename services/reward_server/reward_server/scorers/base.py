@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -40,8 +40,15 @@ class Scorer(Protocol):
         """Validate one item; a `ScoreResult` here (status `invalid`) answers it at once."""
         ...
 
-    async def score_batch(self, batch: Sequence[Prepared], deadlines: Sequence[float]) -> list[ScoreResult]:
-        """One result per prepared item, in order. `deadlines` are `time.monotonic()` values."""
+    async def score_batch(
+        self,
+        batch: Sequence[Prepared],
+        deadlines: Sequence[float],
+        on_result: Callable[[int, ScoreResult], None] | None = None,
+    ) -> list[ScoreResult]:
+        """One result per prepared item, in order. `deadlines` are `time.monotonic()` values.
+        A scorer that finishes items at different times reports each to `on_result` (index,
+        result) as soon as it is done, so that one slow item does not hold back the others."""
         ...
 
 

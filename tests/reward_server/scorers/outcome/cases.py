@@ -41,6 +41,8 @@ LOOSE = "math-verify searches the whole response, think block and untagged text 
 FORMAT = "the SophiaVL format gate scores a malformed response 0; math-verify ignores format"
 TOWER = "refused before parsing; math-verify parses it and compares"
 THIN_SPACE = "thin-space thousands separators (`1\\,000`) are one number here; math-verify reads a product"
+RELATION = "a chain or relation offers two values; math-verify grades its right-hand side"
+HEDGE = "the box holds one value but the answer around it hedges; math-verify grades the box"
 LAST = "the last closed <answer> is graded; the usual reward function (re.search) takes the first"
 TOLERANCE = (
     "numerical answers match within a relative tolerance (1e-4) and read e-notation; "
@@ -234,7 +236,7 @@ for i, (answer, truth, expect, note) in enumerate(
         ("\\pi", "3.14159", 1.0, TOLERANCE),
         ("2.5", "2.6", 0.0, None),
         ("-0.001", "0.001", 0.0, None),
-        ("1e-9", "0", 1.0, TOLERANCE),
+        ("1e-9", "0", 0.0, None),  # relative tolerance only: a tiny number is not zero
         ("100", "100.004", 1.0, TOLERANCE),
         ("100", "100.02", 0.0, None),
         ("\\frac{22}{7}", "3.14159", 0.0, None),
@@ -328,6 +330,27 @@ add("ff-unrelated", "free_form", "purple elephants dance", "the cell membrane", 
 add("ff-partial", "free_form", "the cat sat on the mat", "the cat lay on the mat", "between")
 add("ff-case", "free_form", "THE CAT", "the cat", 1.0)
 add("ff-empty", "free_form", "", "the cat", 0.0, response="<think>x</think><answer></answer>")
+
+# --------------------------------------------------------------------------- found in review
+add("rev-hedge-outside-box", "math", "\\boxed{3} or 4", "3", 0.0, mv=HEDGE)
+add("rev-mc-hedge-outside-box", "multiple_choice", "\\boxed{B} or C", "B", 0.0)
+add("rev-mc-letter-chain", "multiple_choice", "B. C. D.", "B", 0.0)
+add("rev-mc-letter-versus", "multiple_choice", "B) vs C)", "B", 0.0)
+add("rev-glued-symbol", "numerical", "3pi", "3", 0.0)
+add("rev-power-of-variable", "numerical", "2^x", "2", 0.0)
+add("rev-tiny-offset", "math", "x^2 + 10^{-10}", "x^2", 0.0)
+add("rev-forged-points", "math", "x^2 + (x-(1)/(13))(x-(10)/(1))(x-(-31)/(9))(x-(27)/(7))", "x^2", 0.0)
+add("rev-false-equation", "math", "3 = 4", "4", 0.0, mv=RELATION)
+add("rev-arrow", "math", "3 \\to 4", "4", 0.0, mv=RELATION)
+add("rev-implies", "math", "3 \\implies 4", "4", 0.0, mv=RELATION)
+add("rev-braceless-boxes", "math", "\\boxed 3 \\boxed 4", "4", 0.0, mv=RELATION)
+add("rev-then", "math", "x = 3 \\text{ then } x = 4", "4", 0.0, mv=RELATION)
+add("rev-tiny-truth", "numerical", "0", "6.626\\times10^{-34}", 0.0)
+add("rev-other-variable", "math", "y = 3", "x = 3", 0.0)
+add("rev-huge-exponent", "math", "1e400", "3", 0.0)
+add("rev-ff-sign", "free_form", "5 degrees", "-5 degrees", "between")
+add("rev-ff-decimal", "free_form", "3 14", "3.14", 0.0)
+add("rev-ff-chinese", "free_form", "北京", "北京", 1.0)
 
 # --------------------------------------------------------------------------- items the scorer refuses
 add("missing-truth", "math", "5", "", "invalid")

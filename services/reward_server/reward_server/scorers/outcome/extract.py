@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_FORMAT = re.compile(r"\s*<think>.*?</think>\s*<answer>.*?</answer>", re.DOTALL)
 _ANSWER = re.compile(r"<answer>(.*?)</answer>", re.DOTALL)
 _BOX_COMMANDS = ("\\boxed", "\\fbox")
 _MATH_DELIMITERS = (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]"))
@@ -31,11 +30,13 @@ class Extraction:
 
 def check_format(response: str) -> bool:
     """`<think>...</think>` then `<answer>...</answer>`, one think block, text after allowed."""
-    return (
-        response.count("<think>") == 1
-        and response.count("</think>") == 1
-        and _FORMAT.match(response) is not None
-    )
+    if response.count("<think>") != 1 or response.count("</think>") != 1:
+        return False
+    if not response.lstrip().startswith("<think>"):
+        return False
+    think_end = response.index("</think>") + len("</think>")
+    rest = response[think_end:].lstrip()
+    return rest.startswith("<answer>") and "</answer>" in rest
 
 
 def extract_answer(response: str) -> Extraction:
@@ -48,15 +49,25 @@ def extract_answer(response: str) -> Extraction:
         return Extraction(format_ok, None, "unclosed_think")
     else:
         tail = response
-    matches = _ANSWER.findall(tail)
-    if not matches:
-        in_think = think_end >= 0 and _ANSWER.search(response[:think_end]) is not None
+    answer = _last_closed_answer(tail)
+    if answer is None:
+        in_think = think_end >= 0 and _last_closed_answer(response[:think_end]) is not None
         return Extraction(format_ok, None, "answer_in_think_only" if in_think else "no_answer_tag")
-    # An unclosed `<answer>` before the last closed one is not part of the answer.
-    answer = matches[-1].rsplit("<answer>", 1)[-1].strip()
     if not answer:
         return Extraction(format_ok, None, "empty_answer")
     return Extraction(format_ok, answer, None)
+
+
+def _last_closed_answer(text: str) -> str | None:
+    """Content of the last `<answer>...</answer>`, by plain search (linear time on any input;
+    regexes over responses full of unclosed tags go quadratic)."""
+    close = text.rfind("</answer>")
+    if close < 0:
+        return None
+    open_ = text.rfind("<answer>", 0, close)
+    if open_ < 0:
+        return None
+    return text[open_ + len("<answer>") : close].strip()
 
 
 def strip_answer_tag(text: str) -> str:
@@ -127,12 +138,57 @@ class Candidate:
 def single_candidate(answer: str) -> Candidate:
     """Unwrap `\\boxed{}` and math delimiters; several distinct boxed values are ambiguous."""
     boxes = boxed_contents(answer)
+    if answer.count("\\boxed") + answer.count("\\fbox") > len(boxes):
+        return Candidate(None, ambiguous=True)  # `\boxed 3 \boxed 4`: boxes without braces
     if boxes:
         distinct = {_squash(box) for box in boxes}
         if len(distinct) > 1:
             return Candidate(None, ambiguous=True)
         answer = boxes[-1]
     return Candidate(strip_math_delimiters(answer))
+
+
+_CHAIN = re.compile(
+    r"\\to\b|\\rightarrow\b|\\Rightarrow\b|\\implies\b|\\iff\b|\\mid\b|\\\\|\bthen\b|\\longrightarrow\b"
+)
+_SINGLE_VARIABLE = re.compile(r"^\s*[A-Za-z](?:_\{?\w+\}?)?\s*$|^\s*\\[A-Za-z]+\s*$")
+
+
+def hedges(answer: str, candidate: str, reference: str) -> bool:
+    """Does the answer offer more than one final value where the reference has one?
+
+    `3 or 4` anywhere in the answer (inside or outside a box), a list (`3, 4`), a chain
+    (`3 \\to 4`, `3 \\implies 4`, `3 \\\\ 4`, `... then ...`) or an equation whose left side is
+    not a lone variable (`3 = 4`; `x = 3` is one value) all count, unless the reference has the
+    same shape.
+    """
+    if has_alternatives(answer) and not has_alternatives(reference):
+        return True
+    if is_list(candidate) and not is_list(reference):
+        return True
+    if _CHAIN.search(candidate) and not _CHAIN.search(reference):
+        return True
+    sides = _top_level_split(candidate, "=")
+    return (
+        len(sides) > 1
+        and len(_top_level_split(reference, "=")) == 1
+        and (len(sides) > 2 or not _SINGLE_VARIABLE.match(sides[0]))
+    )
+
+
+def _top_level_split(text: str, separator: str) -> list[str]:
+    """`text` split at `separator` outside brackets and braces (`\\sum_{k=1}` is not split)."""
+    parts, depth, start = [], 0, 0
+    for index, char in enumerate(text):
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif char == separator and depth == 0:
+            parts.append(text[start:index])
+            start = index + 1
+    parts.append(text[start:])
+    return parts
 
 
 def has_alternatives(answer: str) -> bool:

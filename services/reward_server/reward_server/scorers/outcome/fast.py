@@ -5,7 +5,6 @@ Each returns a `Verdict` when it can decide for sure, or None to send the item t
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from fractions import Fraction
@@ -20,11 +19,16 @@ _TEXT_WRAP = re.compile(r"\\(?:text|textbf|mathrm|mathbf|textrm|operatorname)\{(
 _FRAC = re.compile(r"^([-+]?)\\[dt]?frac\{([-+]?\d+)\}\{([-+]?\d+)\}$")
 _SHORT_FRAC = re.compile(r"^([-+]?)\\[dt]?frac(\d)(\d)$")
 _SLASH = re.compile(r"^([-+]?\d+)/([-+]?\d+)$")
-_DECIMAL = re.compile(r"^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$")
+_DECIMAL = re.compile(r"^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d{1,3})?$")
 _TIMES_TEN = re.compile(r"^([-+]?(?:\d+\.?\d*|\.\d+))(?:\\times|\\cdot|\*|x)10\^\{?([-+]?\d+)\}?$")
 _THOUSANDS = re.compile(r"^([-+]?\d{1,3})((?:,\d{3})+)(\.\d+)?$")
 _VARIABLE_EQ = re.compile(r"^[A-Za-z](?:_\{?\w+\}?)?=(?!=)")
-_TRAILING_UNIT = re.compile(r"^(.*?\d\.?)(?:[A-Za-z°/^\s]|\\circ|\\%|%)+$")
+# Units after a number: `\text{...}`, `%`, degrees, or words after a space (`9.81 m`, `5 m/s`).
+# Letters glued to the number (`3pi`, `2^x`, `5/x`) are math, not units, and so are the symbols
+# below even after a space.
+_UNIT_MARKS = re.compile(r"^(.*?\d\.?)\s*(?:\\text\{[^{}]*\}|\\%|%|°|\^\s*\{?\\circ\}?|\\circ)+\s*$")
+_UNIT_WORDS = re.compile(r"^(.*?\d\.?)\s+([A-Za-z]+(?:/[A-Za-z]+)?)\s*$")
+_MATH_WORDS = frozenset({"pi", "e", "i", "j", "x", "y", "z", "n", "k", "t", "a", "b", "c", "d"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,14 +49,17 @@ def plain_number(text: str, *, strip_units: bool = False) -> tuple[Fraction, boo
 
     Returns the exact value and whether it was written exactly (no decimal point), or None.
     """
+    if strip_units:
+        text = strip_math_delimiters(text)
+        marks = _UNIT_MARKS.match(text)
+        if marks:
+            text = marks.group(1)
+        words = _UNIT_WORDS.match(text)
+        if words and words.group(2).lower() not in _MATH_WORDS:
+            text = words.group(1)
     compact = squash(text)
     compact = _TEXT_WRAP.sub(r"\1", compact)
     compact = _VARIABLE_EQ.sub("", compact)
-    if strip_units:
-        unit = _TRAILING_UNIT.match(compact)
-        if unit:
-            compact = unit.group(1)
-        compact = compact.rstrip("$")
     thousands = _THOUSANDS.match(compact)
     if thousands:
         compact = thousands.group(1) + thousands.group(2).replace(",", "") + (thousands.group(3) or "")
@@ -129,6 +136,9 @@ def fast_math(answer: str, truth: str) -> Verdict | None:
         if shape_answer is not None and shape_truth is not None:
             same = shape_answer == shape_truth
             return Verdict(1.0, "equivalent") if same else Verdict(0.0, "not_equivalent")
+    variable_answer, variable_truth = _VARIABLE_EQ.match(squash(answer)), _VARIABLE_EQ.match(squash(truth))
+    if variable_answer and variable_truth and variable_answer.group(0) != variable_truth.group(0):
+        return None  # `y = 3` against `x = 3`: let the symbolic comparison decide
     parsed_answer, parsed_truth = plain_number(answer), plain_number(truth)
     if parsed_answer is None or parsed_truth is None:
         return None
@@ -137,14 +147,16 @@ def fast_math(answer: str, truth: str) -> Verdict | None:
         return Verdict(1.0, "equivalent")
     if exact_answer and exact_truth:
         return Verdict(0.0, "not_equivalent")
-    scale = max(1.0, abs(float(expected)))
-    if abs(float(value - expected)) > _UNDECIDED_BAND * scale:
+    # Exact arithmetic: floats overflow on values like 1e400.
+    if abs(value - expected) > Fraction(_UNDECIDED_BAND) * max(Fraction(1), abs(expected)):
         return Verdict(0.0, "not_equivalent")
     return None
 
 
-def within_tolerance(value: float, expected: float, rel_tol: float, abs_tol: float) -> Verdict:
-    if math.isfinite(value) and math.isclose(value, expected, rel_tol=rel_tol, abs_tol=abs_tol):
+def within_tolerance(value: Fraction, expected: Fraction, rel_tol: float, abs_tol: float) -> Verdict:
+    """math.isclose on exact values (no float overflow for 1e400)."""
+    limit = max(Fraction(rel_tol) * max(abs(value), abs(expected)), Fraction(abs_tol))
+    if abs(value - expected) <= limit:
         return Verdict(1.0, "within_tolerance")
     return Verdict(0.0, "outside_tolerance")
 
@@ -154,7 +166,7 @@ def fast_numerical(answer: str, truth: str, rel_tol: float, abs_tol: float) -> V
     parsed_truth = plain_number(truth, strip_units=True)
     if parsed_answer is None or parsed_truth is None:
         return None
-    return within_tolerance(float(parsed_answer[0]), float(parsed_truth[0]), rel_tol, abs_tol)
+    return within_tolerance(parsed_answer[0], parsed_truth[0], rel_tol, abs_tol)
 
 
 # ----------------------------------------------------------------------------- multiple choice
@@ -167,7 +179,11 @@ _LETTER = r"[A-Z]"
 _SINGLE = re.compile(rf"^[\(\[]?({_LETTER})[\)\]]?[.:)]?$")
 _SINGLE_LOWER = re.compile(r"^[\(\[]?([a-z])[\)\]]?[.:)]?$")
 _LETTER_WITH_TEXT = re.compile(rf"^[\(\[]?({_LETTER})(?:[\)\]][.:]?|[.:])\s+\S")
-_LETTER_LIST = re.compile(rf"^[\(\[]?{_LETTER}[\)\]]?(?:\s*(?:,|;|&|\band\b|\s)\s*[\(\[]?{_LETTER}[\)\]]?)+$")
+_LETTER_LIST = re.compile(
+    rf"^[\(\[]?{_LETTER}[\)\]]?(?:(?:\s*[,;&]\s*|\s+and\s+|\s+)[\(\[]?{_LETTER}[\)\]]?)+$"
+)
+_OTHER_LETTER_MARK = re.compile(r"(?<![A-Za-z])[\(\[]?[A-Z](?:[\)\]]|\.(?=\s|$))")
+MAX_CHOICE_CHARS = 300
 _LETTER_RUN = re.compile(rf"^{_LETTER}{{2,}}$")
 _WRAPPERS = re.compile(r"^\\(?:text|textbf|mathrm|mathbf|textrm)\{(.*)\}$|^\*\*(.*)\*\*$")
 
@@ -178,6 +194,8 @@ def choice_letters(text: str, choices: dict[str, str] | None) -> frozenset[str] 
     Letters must be ASCII: lookalikes (Cyrillic Ve, fullwidth B) are not letters here.
     """
     candidate = strip_math_delimiters(text).strip()
+    if len(candidate) > MAX_CHOICE_CHARS:
+        return None
     for _ in range(3):
         wrapped = _WRAPPERS.match(candidate)
         if not wrapped:
@@ -199,7 +217,14 @@ def choice_letters(text: str, choices: dict[str, str] | None) -> frozenset[str] 
         return allowed(frozenset(candidate))
     match = _LETTER_WITH_TEXT.match(candidate)
     if match:
-        return allowed(frozenset({match.group(1)}))
+        letter, rest = match.group(1), candidate[match.end() - 1 :]
+        # `B. 42` names B; `B. C. D.` or `B) vs C)` name several; with `choices`, the text must
+        # be B's own.
+        if _OTHER_LETTER_MARK.search(rest):
+            return None
+        if choices and _option_text(choices.get(letter, "")) not in _option_text(rest):
+            return None
+        return allowed(frozenset({letter}))
     if choices:
         wanted = _option_text(candidate)
         named = {key.strip().upper() for key, option in choices.items() if _option_text(option) == wanted}

@@ -69,9 +69,14 @@ class _Slot:
         )
         process.start()
         child_end.close()
-        if not parent_end.poll(_STARTUP_TIMEOUT_S) or parent_end.recv() != "ready":
+        try:
+            started = parent_end.poll(_STARTUP_TIMEOUT_S) and parent_end.recv() == "ready"
+        except (EOFError, OSError):
+            started = False
+        if not started:
             process.kill()
             process.join()
+            parent_end.close()
             raise RuntimeError(f"verifier worker {self._index} did not start")
         self._process, self._connection = process, parent_end
 
@@ -90,19 +95,22 @@ class _Slot:
         self._connection.close()
         self._process = self._connection = None
 
-    def _execute(self, job: Job) -> tuple[JobResult, str | None]:
+    def _execute(self, job: Job, deadline: float) -> tuple[JobResult, str | None]:
         """The job's result, and why the worker must be replaced (None while it is healthy)."""
         if self._connection is None:
             self._spawn()
         assert self._connection is not None
+        limit = self._pool.item_timeout_s
+        budget = min(limit, deadline - time.monotonic())
         try:
             self._connection.send(job)
-            if self._connection.poll(self._pool.item_timeout_s):
+            if self._connection.poll(max(0.0, budget)):
                 result: JobResult = self._connection.recv()
                 return result, None
         except (EOFError, OSError):
             return JobResult("error", None, "verifier worker died while grading this item"), "crash"
-        limit = self._pool.item_timeout_s
+        if budget < limit:
+            return JobResult("timeout", None, "the request deadline passed while grading"), "timeout"
         return JobResult("timeout", None, f"grading exceeded the {limit:g} s per-item limit"), "timeout"
 
     def _serve(self) -> None:
@@ -125,7 +133,7 @@ class _Slot:
                 result = JobResult("timeout", None, "deadline passed before grading started")
             else:
                 try:
-                    result, replace_because = self._execute(job)
+                    result, replace_because = self._execute(job, deadline)
                 except Exception as exc:
                     logger.exception("verifier slot %d failed", self._index)
                     result = JobResult("error", None, f"verifier worker unavailable: {exc}")

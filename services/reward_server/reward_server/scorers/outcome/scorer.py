@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from reward_proto import AnswerType, ItemStatus, OutcomeDetails, ScoreItem, ScoreResult, ScorerName
@@ -16,6 +17,8 @@ from reward_server.scorers.base import Prepared
 from reward_server.scorers.outcome import extract, fast, guards
 from reward_server.scorers.outcome.pool import WorkerPool
 from reward_server.scorers.outcome.worker import Job, JobKind, JobResult
+
+logger = logging.getLogger(__name__)
 
 _EXTRACTED_CAP = 200
 _SYMBOLIC_TYPES: dict[AnswerType, JobKind] = {
@@ -109,8 +112,24 @@ class OutcomeScorer:
             payload=_Payload(extraction, truth),
         )
 
-    async def score_batch(self, batch: Sequence[Prepared], deadlines: Sequence[float]) -> list[ScoreResult]:
-        return list(await asyncio.gather(*(self._score(p, d) for p, d in zip(batch, deadlines, strict=True))))
+    async def score_batch(
+        self,
+        batch: Sequence[Prepared],
+        deadlines: Sequence[float],
+        on_result: Callable[[int, ScoreResult], None] | None = None,
+    ) -> list[ScoreResult]:
+        async def settle(index: int) -> ScoreResult:
+            try:
+                result = await self._score(batch[index], deadlines[index])
+            except Exception as exc:  # one item's failure is that item's error, never the batch's
+                logger.exception("grading item %s failed", batch[index].item.id)
+                message = f"grading failed: {type(exc).__name__}: {exc}"[:300]
+                result = ScoreResult(id=batch[index].item.id, status=ItemStatus.ERROR, error=message)
+            if on_result is not None:
+                on_result(index, result)
+            return result
+
+        return list(await asyncio.gather(*(settle(index) for index in range(len(batch)))))
 
     async def _score(self, prepared: Prepared, deadline: float) -> ScoreResult:
         payload = prepared.payload
@@ -158,9 +177,7 @@ class OutcomeScorer:
         refused = guards.refusal_reason(reference, self._settings.max_ground_truth_chars)
         if refused:
             return _Graded(ItemStatus.INVALID, None, f"ground_truth refused: {refused}")
-        if extract.has_alternatives(candidate.text) or (
-            extract.is_list(candidate.text) and not extract.is_list(reference)
-        ):
+        if extract.hedges(answer, candidate.text, reference):
             return _ok(0.0, "multiple_candidates")
         refused = guards.refusal_reason(candidate.text, self._settings.max_answer_chars)
         if refused:
@@ -183,7 +200,7 @@ class OutcomeScorer:
         if expected is None:
             return _Graded(ItemStatus.INVALID, None, "ground_truth does not name an option letter")
         candidate = extract.single_candidate(answer)
-        if candidate.ambiguous or candidate.text is None or extract.has_alternatives(candidate.text):
+        if candidate.ambiguous or candidate.text is None or extract.has_alternatives(answer):
             return _ok(0.0, "multiple_candidates")
         named = fast.choice_letters(candidate.text, choices)
         if named is None:

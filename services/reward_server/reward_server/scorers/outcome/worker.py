@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import logging
 import math
+import os
 import re
 import resource
 import signal
@@ -69,22 +70,23 @@ def _is_undefined(value: Any) -> bool:
     return isinstance(value, sympy.Basic) and (value.has(sympy.zoo) or value.has(sympy.nan))
 
 
-_IDENTITY_POINTS = 4
+_IDENTITY_POINTS = 6
 _IDENTITY_MAX_SYMBOLS = 6
+_IDENTITY_DIGITS = 50
+# Seeded per process from the OS: an answer cannot be forged to agree on known points.
+_IDENTITY_RANDOM = __import__("random").Random(int.from_bytes(os.urandom(8), "little"))
 
 
 def _same_at_random_points(left: Any, right: Any) -> bool | None:
     """Schwartz-Zippel style identity test for expressions in variables.
 
-    Evaluates both sides at a few rational points with 30 significant digits. A difference at
-    any point proves the expressions differ; agreement at every point is taken as equivalence
-    (the probability of a false match is negligible for the polynomial and elementary
-    expressions answers are made of). None when the test does not apply or cannot be evaluated,
-    so that math-verify's symbolic comparison decides. This skips sympy's `simplify`, which is
-    where the slow tail of symbolic grading lives.
+    Evaluates the difference at random rational points (fresh per process): exactly where the
+    expressions are rational, else with 50 significant digits. A difference at any point proves
+    the expressions differ; agreement at every point is taken as equivalence (a false match needs
+    two different expressions to agree at six random points to 40 digits). None when the test
+    does not apply or cannot be evaluated, so that math-verify's symbolic comparison decides.
+    This skips sympy's `simplify`, which is where the slow tail of symbolic grading lives.
     """
-    import random
-
     import sympy
 
     if not (isinstance(left, sympy.Expr) and isinstance(right, sympy.Expr)):
@@ -92,17 +94,25 @@ def _same_at_random_points(left: Any, right: Any) -> bool | None:
     symbols = sorted(left.free_symbols | right.free_symbols, key=str)
     if not symbols or len(symbols) > _IDENTITY_MAX_SYMBOLS:
         return None
-    rng = random.Random(0)
+    rng = _IDENTITY_RANDOM
     for _ in range(_IDENTITY_POINTS):
-        point = {symbol: sympy.Rational(rng.randint(-97, 97), rng.randint(1, 13)) for symbol in symbols}
+        point = {symbol: sympy.Rational(rng.randint(-997, 997), rng.randint(1, 97)) for symbol in symbols}
         try:
-            a = complex(left.evalf(30, subs=point))
-            b = complex(right.evalf(30, subs=point))
+            a = left.xreplace(point)
+            b = right.xreplace(point)
+            if a.is_Rational and b.is_Rational:
+                if a != b:
+                    return False
+                continue
+            a_value = complex(a.evalf(_IDENTITY_DIGITS))
+            b_value = complex(b.evalf(_IDENTITY_DIGITS))
+            scale = max(1.0, abs(a_value), abs(b_value))
+            difference = abs(complex((a - b).evalf(_IDENTITY_DIGITS)))
         except (TypeError, ValueError, ZeroDivisionError, OverflowError):
             return None
-        if not all(math.isfinite(part) for part in (a.real, a.imag, b.real, b.imag)):
+        if not all(math.isfinite(part) for part in (a_value.real, a_value.imag, b_value.real, b_value.imag)):
             return None
-        if abs(a - b) > 1e-9 * max(1.0, abs(a), abs(b)):
+        if difference > 1e-40 * scale:
             return False
     return True
 
@@ -160,8 +170,11 @@ def _grade_numerical(job: Job) -> tuple[float, str]:
     return (1.0, "within_tolerance") if close else (0.0, "outside_tolerance")
 
 
+_TEXT_COMMAND = re.compile(r"\\(?:text|textbf|textrm|mathrm|mathbf)\{([^{}]*)\}")
+
+
 def _normalize_text(text: str, *, case: bool = True) -> str:
-    text = " ".join(text.split())
+    text = " ".join(_TEXT_COMMAND.sub(r"\1", text).split())
     return text.lower() if case else text
 
 
@@ -188,6 +201,8 @@ def _grade_free_form(job: Job) -> tuple[float, str]:
             "", _normalize_text(job.truth)
         )
         return (1.0, "exact_match") if same else (0.0, "exact_mismatch")
+    if _normalize_text(job.answer) == _normalize_text(job.truth):
+        return 1.0, "exact_match"  # ROUGE-2 of a one-word answer is 0 even when it is identical
     scorer = _rouge_scorer()
     scores = scorer.score(job.truth, job.answer)
     f1 = [scores[name].fmeasure for name in ("rouge1", "rouge2", "rougeL")]
@@ -196,13 +211,25 @@ def _grade_free_form(job: Job) -> tuple[float, str]:
 
 
 _ROUGE: list[Any] = []
+# Unicode words, signed numbers with decimals, and any other symbol: rouge-score's default keeps
+# only ASCII letters and digits, so `-5` equalled `5`, `3.14` equalled `3 14`, and Chinese scored 0.
+_WORD = re.compile(r"[-+]?\d+(?:[.,]\d+)*|[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]|\w+|[^\w\s]")
+
+
+class _WordTokenizer:
+    def tokenize(self, text: str) -> list[str]:
+        return _WORD.findall(text.lower())
 
 
 def _rouge_scorer() -> Any:
     if not _ROUGE:
         from rouge_score import rouge_scorer
 
-        _ROUGE.append(rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"], use_stemmer=False))
+        _ROUGE.append(
+            rouge_scorer.RougeScorer(
+                ["rouge1", "rouge2", "rougeL"], use_stemmer=False, tokenizer=_WordTokenizer()
+            )
+        )
     return _ROUGE[0]
 
 

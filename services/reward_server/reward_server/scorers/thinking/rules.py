@@ -22,10 +22,11 @@ CONTRADICTION_PENALTY = 0.3
 _MAX_EQUATIONS = 200
 _MAX_MAGNITUDE = 1e15
 
-_THINK = re.compile(r"<think>(.*?)(?:</think>|$)", re.DOTALL)
-_ANSWER = re.compile(r"<answer>(.*?)</answer>", re.DOTALL)
 _NUMBER = r"-?\d+(?:\.\d+)?"
-_EQUATION = re.compile(rf"((?:[\d.\s()+\-*/\u00d7÷x^]|\\times|\\cdot|\\div)+?)\s*=\s*({_NUMBER})(?!\d|\.\d)")
+# The left side is bounded so that a long run of digits and spaces with no `=` stays linear.
+_EQUATION = re.compile(
+    rf"((?:[\d.\s()+\-*/\u00d7÷x^]|\\times|\\cdot|\\div){{1,80}}?)\s*=\s*({_NUMBER})(?!\d|\.\d)"
+)
 _OPERATORS = {
     ast.Add: operator.add,
     ast.Sub: operator.sub,
@@ -66,7 +67,14 @@ def _evaluate(node: ast.AST) -> float:
 
 def _left_value(expression: str) -> float | None:
     """The value of an arithmetic left-hand side with at least one operator, else None."""
-    text = expression.strip().replace("\\times", "*").replace("\\cdot", "*").replace("\\div", "/")
+    text = (
+        expression.strip()
+        .lstrip(".")
+        .strip()
+        .replace("\\times", "*")
+        .replace("\\cdot", "*")
+        .replace("\\div", "/")
+    )
     text = text.replace("\u00d7", "*").replace("÷", "/").replace("x", "*")
     if not re.search(r"\d\s*[-+*/]\s*[\d(]|\)\s*[-+*/]", text) or "^" in text or "**" in text:
         return None
@@ -88,8 +96,11 @@ def _as_number(text: str) -> float | None:
 
 def judge_trace(response: str) -> RulesVerdict:
     """Score one response (`<think>...</think><answer>...</answer>` or plain reasoning)."""
-    think = _THINK.search(response)
-    reasoning = think.group(1) if think else _ANSWER.sub("", response)
+    start, end = response.find("<think>"), response.find("</think>")
+    if start >= 0:
+        reasoning = response[start + len("<think>") : end if end > start else len(response)]
+    else:
+        reasoning = response[: response.find("<answer>")] if "<answer>" in response else response
     checked = correct = 0
     last_value: float | None = None
     for match in _EQUATION.finditer(reasoning):
@@ -106,8 +117,9 @@ def judge_trace(response: str) -> RulesVerdict:
     lines = [" ".join(line.split()).lower() for line in reasoning.splitlines()]
     lines = [line for line in lines if line]
     repeated_share = (len(lines) - len(set(lines))) / len(lines) if lines else 0.0
-    answers = _ANSWER.findall(response)
-    final = _as_number(answers[-1]) if answers else None
+    close = response.rfind("</answer>")
+    opening = response.rfind("<answer>", 0, close) if close >= 0 else -1
+    final = _as_number(response[opening + len("<answer>") : close]) if opening >= 0 else None
     contradicts = (
         final is not None and last_value is not None and not math.isclose(final, last_value, rel_tol=1e-6)
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from reward_proto import ItemStatus, ScoreItem, ScoreResult, ScorerName, ThinkingDetails
 
@@ -73,7 +73,13 @@ class ThinkingScorer:
             ),
         )
 
-    async def score_batch(self, batch: Sequence[Prepared], deadlines: Sequence[float]) -> list[ScoreResult]:
+    async def score_batch(
+        self,
+        batch: Sequence[Prepared],
+        deadlines: Sequence[float],
+        on_result: Callable[[int, ScoreResult], None] | None = None,
+    ) -> list[ScoreResult]:
+        """The judge answers a batch at once; `on_result` is not needed."""
         inputs = [prepared.payload for prepared in batch]
         assert all(isinstance(judge_input, JudgeInput) for judge_input in inputs)
         outcomes = await self._judge.judge(inputs)  # type: ignore[arg-type]
