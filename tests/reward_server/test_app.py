@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -159,6 +161,34 @@ def test_power_towers_do_not_hold_back_normal_items(outcome_server: RunningServe
     assert len(results) == 105
     assert all(results[i["id"]]["status"] == "ok" for i in normal)
     assert all(results[t["id"]]["status"] in ("invalid", "timeout") for t in towers)
+
+
+def test_a_slow_item_does_not_hold_back_another_clients_items(server_dir: Path) -> None:
+    """Client A's item takes seconds of sympy; client B's items land in the same batch (a long
+    batching window makes sure of it) and still come back first: results are released per
+    item, not per batch."""
+    server = start_server(server_dir, "--max-wait-ms", "600", "--verifier-workers", "2")
+    finished: list[str] = []
+
+    def send(name: str, items: list[dict[str, object]]) -> None:
+        response = httpx.post(f"{server.url}/score", json={"items": items}, timeout=60)
+        assert response.status_code == 200
+        finished.append(name)
+
+    try:
+        slow = threading.Thread(target=send, args=("A", [slow_item("a-slow"), item("a-fast", "1", "1")]))
+        slow.start()
+        time.sleep(0.1)
+        send("B", [item(f"b{k}", f"\\sqrt{{{k * k}}}", str(k)) for k in range(2, 8)])
+        # B is answered while A's slow item is still inside its worker (not yet timed out).
+        assert "reward_worker_restarts_total{" not in server.client.get("/metrics").text
+        slow.join(timeout=60)
+        assert finished == ["B", "A"]
+        metrics = server.client.get("/metrics").text
+        assert 'reward_batch_size_items_count{scorer="outcome"} 1.0' in metrics  # one shared batch
+        assert 'reward_worker_restarts_total{reason="timeout",scorer="outcome"} 1.0' in metrics
+    finally:
+        server.stop()
 
 
 def test_short_deadline_gives_timeout_not_zero(client: httpx.Client) -> None:

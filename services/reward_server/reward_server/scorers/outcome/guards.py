@@ -18,6 +18,7 @@ MAX_FACTORIAL = 1_000
 
 _DIGIT_RUN = re.compile(rf"\d{{{MAX_DIGITS + 1},}}")
 _FACTORIAL = re.compile(r"(\d+)\s*!")
+_NUMERIC_POWER = re.compile(r"\d\s*\}?\s*(?:\^|\*\*)")
 _ATOM = re.compile(r"\s*(\\[A-Za-z]+|[A-Za-z0-9.]+|.)")
 
 
@@ -61,7 +62,8 @@ def _exponent_operators(text: str) -> list[tuple[int, int]]:
 
 
 def _operand_end(text: str, start: int) -> tuple[int, str]:
-    """End index and text of the exponent operand that starts at `start`."""
+    """End index and text of the exponent operand that starts at `start`; a command such as
+    `\\frac` takes its brace groups with it."""
     index = start
     while index < len(text) and text[index] == " ":
         index += 1
@@ -75,18 +77,58 @@ def _operand_end(text: str, start: int) -> tuple[int, str]:
     match = _ATOM.match(text, index)
     if match is None:
         return index, ""
-    return match.end(), match.group(1)
+    end = match.end()
+    if match.group(1).startswith("\\"):
+        while end < len(text) and text[end] == "{":
+            group_end = balanced_group(text, end)
+            if group_end < 0:
+                return len(text), text[index:]
+            end = group_end
+    return end, text[index:end]
+
+
+def _base_before(text: str, operator_start: int) -> str:
+    """The braced or bracketed group right before an exponent operator, if any."""
+    index = operator_start
+    while index > 0 and text[index - 1] == " ":
+        index -= 1
+    if index == 0 or text[index - 1] not in "})":
+        return ""
+    opening = "{" if text[index - 1] == "}" else "("
+    depth = 0
+    for position in range(index - 1, -1, -1):
+        if text[position] in "})":
+            depth += 1
+        elif text[position] in "{(":
+            depth -= 1
+            if depth == 0:
+                return text[position:index] if text[position] == opening else ""
+    return ""
+
+
+def _integer_product(operand: str) -> int:
+    product = 1
+    for number in re.findall(r"\d+", operand):
+        product *= max(1, int(number[:7]))
+        if product > MAX_EXPONENT:
+            break
+    return product
 
 
 def _power_refusal(text: str) -> str | None:
-    for _, end in _exponent_operators(text):
+    for start, end in _exponent_operators(text):
         operand_end, operand = _operand_end(text, end)
-        if "^" in operand or "**" in operand:
-            return "power_tower: an exponent contains another exponent"
+        # A power of a number inside an exponent (`9^{9^9}`) is a tower; `e^{-x^2}` is not.
+        if _NUMERIC_POWER.search(operand):
+            return "power_tower: an exponent contains a power of a number"
+        base = _base_before(text, start)
+        if _NUMERIC_POWER.search(base) and _integer_product(base) * _integer_product(operand) > MAX_EXPONENT:
+            return "power_tower: a large power raised to a power"
         rest = text[operand_end:].lstrip()
+        while rest.startswith("{}"):
+            rest = rest[2:].lstrip()
         if rest.startswith(("^", "**")):
             return "power_tower: chained exponents"
-        digits = operand.strip().lstrip("+-")
-        if digits.isdigit() and int(digits) > MAX_EXPONENT:
-            return f"exponent_too_large: {digits} (limit {MAX_EXPONENT})"
+        if _integer_product(operand) > MAX_EXPONENT:
+            return f"exponent_too_large: {operand.strip()[:40]} (limit {MAX_EXPONENT})"
     return None
