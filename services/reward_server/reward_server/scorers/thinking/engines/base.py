@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import Awaitable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from reward_server.scorers.thinking.prompt import JudgePrompt
+
+
+async def gather_completions(calls: Iterable[Awaitable[Completion]]) -> list[Completion | Exception]:
+    """Run one call per prompt concurrently; a failed call becomes its exception, in place."""
+    answers = await asyncio.gather(*calls, return_exceptions=True)
+    return [
+        answer if isinstance(answer, Completion | Exception) else RuntimeError(repr(answer))
+        for answer in answers
+    ]
 
 
 class EngineUnavailable(RuntimeError):

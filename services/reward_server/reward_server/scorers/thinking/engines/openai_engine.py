@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from reward_server.scorers.thinking.engines.base import Completion, EngineUnavailable
+from reward_server.scorers.thinking.engines.base import Completion, EngineUnavailable, gather_completions
 from reward_server.scorers.thinking.prompt import JudgePrompt
 
 logger = logging.getLogger(__name__)
@@ -162,14 +162,9 @@ class OpenAIEngine:
         max_tokens: int,
         top_logprobs: int,
     ) -> list[Completion | Exception]:
-        answers = await asyncio.gather(
-            *(self._one(prompt, assistant_prefix, max_tokens, top_logprobs) for prompt in prompts),
-            return_exceptions=True,
+        return await gather_completions(
+            self._one(prompt, assistant_prefix, max_tokens, top_logprobs) for prompt in prompts
         )
-        return [
-            answer if isinstance(answer, Completion | Exception) else RuntimeError(str(answer))
-            for answer in answers
-        ]
 
 
 def _backoff(attempt: int, retry_after: str | None) -> float:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import io
 import itertools
 from collections.abc import Sequence
 from typing import Any
 
-from reward_server.scorers.thinking.engines.base import Completion, EngineUnavailable
+from reward_server.scorers.thinking.engines.base import Completion, EngineUnavailable, gather_completions
 from reward_server.scorers.thinking.prompt import JudgePrompt
 
 
@@ -108,10 +107,4 @@ class VLLMEngine:
         from vllm import SamplingParams
 
         params = SamplingParams(temperature=0.0, max_tokens=max_tokens, logprobs=top_logprobs)
-        answers = await asyncio.gather(
-            *(self._one(prompt, assistant_prefix, params) for prompt in prompts), return_exceptions=True
-        )
-        return [
-            answer if isinstance(answer, Completion | Exception) else RuntimeError(str(answer))
-            for answer in answers
-        ]
+        return await gather_completions(self._one(prompt, assistant_prefix, params) for prompt in prompts)
