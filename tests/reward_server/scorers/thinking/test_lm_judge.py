@@ -120,14 +120,3 @@ async def test_long_reasoning_keeps_head_and_tail_and_says_so() -> None:
     assert TRUNCATION_MARKER in prompt.text
     assert "<answer>FINAL-42</answer>" in prompt.text
     assert prompt.text.count("step") < 500
-
-
-async def test_each_groups_first_item_goes_to_the_engine_first() -> None:
-    engine = RecordingEngine()
-    judge = LMJudge(engine, mode="parsed")
-    await judge.start()
-    inputs = [JudgeInput(f"question {g}", f"answer {i}", group=f"g{g}") for g in range(3) for i in range(4)]
-    await judge.judge(inputs)
-    (_, leaders), (_, followers) = engine.calls
-    assert [prompt.text.count("answer 0") for prompt in leaders] == [1, 1, 1]
-    assert len(followers) == 9

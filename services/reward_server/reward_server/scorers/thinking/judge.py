@@ -17,7 +17,6 @@ class JudgeInput:
     question: str
     reasoning: str
     image: str | None = None
-    group: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

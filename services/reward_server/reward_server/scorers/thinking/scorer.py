@@ -65,12 +65,7 @@ class ThinkingScorer:
             group_key=item.group_id,
             cache_key=digest.hexdigest(),
             # SophiaVL's judge sees the first image only.
-            payload=JudgeInput(
-                question=question,
-                reasoning=reasoning,
-                image=images[0] if images else None,
-                group=item.group_id,
-            ),
+            payload=JudgeInput(question=question, reasoning=reasoning, image=images[0] if images else None),
         )
 
     async def score_batch(
