@@ -126,8 +126,7 @@ def _inputs(workload: list[dict[str, Any]]) -> list[Any]:
     from reward_server.scorers.thinking.prompt import prepare_question, prepare_reasoning
 
     return [
-        JudgeInput(prepare_question(i["question"], False), prepare_reasoning(i["response"]))
-        for i in workload
+        JudgeInput(prepare_question(i["question"], False), prepare_reasoning(i["response"])) for i in workload
     ]
 
 
