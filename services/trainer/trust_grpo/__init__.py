@@ -1,6 +1,8 @@
-"""Trust-GRPO trainer: async reward client, Trust-GRPO advantages and the GRPO loop.
+"""Trust-GRPO trainer: Trust-GRPO rewards and advantages (DESIGN section 7).
 
-The package is a placeholder until the trainer issue lands; see DESIGN section 7.
+The reward client, the GRPO loop and the `trust-grpo` command arrive with the trainer issue.
 """
 
-__all__: list[str] = []
+from trust_grpo.rewards import group_advantages, judged_mask, trust_gamma, trust_rewards
+
+__all__ = ["group_advantages", "judged_mask", "trust_gamma", "trust_rewards"]

@@ -1,0 +1,109 @@
+"""Trust-GRPO reward combination and group advantages (DESIGN section 7), pure tensor functions.
+
+For one GRPO group of G responses: outcome rewards R^o (correct when R^o >= 0.5), thinking
+rewards R^t from the judge. Trust in the thinking reward is
+
+    gamma = 1                       if mu_c >= mu_w, or the correct or wrong set is empty
+    gamma = exp(mu_c - mu_w)        otherwise
+
+with mu_c, mu_w the mean thinking reward of the correct and wrong responses, and the reward is
+
+    R_i = R^o_i + gamma * alpha * exp(-step / T) * R^t_i.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+import torch
+
+Mode = Literal["paper", "sophia_release"]
+
+CORRECT_THRESHOLD = 0.5
+# The released SophiaVL-R1 code asks the judge only about responses with some outcome credit, and
+# skips groups that are (almost) all right or all wrong.
+RELEASE_JUDGE_THRESHOLD = 0.2
+RELEASE_ALL_RIGHT = 0.9
+RELEASE_ALL_WRONG = 0.1
+
+
+def _mean(values: torch.Tensor) -> float | None:
+    return float(values.mean()) if values.numel() else None
+
+
+def trust_gamma(outcome: torch.Tensor, thinking: torch.Tensor) -> float:
+    """The trust multiplier of one group; NaN thinking scores are left out of both means, NaN
+    outcomes leave the item out entirely."""
+    valid = ~torch.isnan(outcome) & ~torch.isnan(thinking)
+    correct = valid & (outcome >= CORRECT_THRESHOLD)
+    wrong = valid & (outcome < CORRECT_THRESHOLD)
+    mu_correct, mu_wrong = _mean(thinking[correct]), _mean(thinking[wrong])
+    if mu_correct is None or mu_wrong is None or mu_correct >= mu_wrong:
+        return 1.0
+    return math.exp(mu_correct - mu_wrong)
+
+
+def judged_mask(outcome: torch.Tensor, mode: Mode = "paper") -> torch.Tensor:
+    """Which responses of a group need a thinking score: all in `paper` mode; in `sophia_release`
+    mode only those with R^o >= 0.2, and none in a group that is all right or all wrong."""
+    valid = ~torch.isnan(outcome)
+    if mode == "paper":
+        return valid
+    scored = outcome[valid]
+    if scored.numel() and (
+        bool((scored >= RELEASE_ALL_RIGHT).all()) or bool((scored <= RELEASE_ALL_WRONG).all())
+    ):
+        return torch.zeros_like(valid)
+    return valid & (outcome >= RELEASE_JUDGE_THRESHOLD)
+
+
+def trust_rewards(
+    outcome: torch.Tensor,
+    thinking: torch.Tensor,
+    *,
+    step: int,
+    total_steps: int,
+    alpha: float = 0.3,
+    anneal_T: float | None = None,  # noqa: N803 (public name fixed by the trainer issue)
+    mode: Mode = "paper",
+) -> tuple[torch.Tensor, float]:
+    """Rewards R (1-D, length G) and the group's gamma.
+
+    A NaN outcome gives a NaN reward (the item is masked by `group_advantages`); a NaN thinking
+    score contributes 0 and is left out of the means. In `sophia_release` mode, responses the
+    judge is not asked about (see `judged_mask`) count a thinking reward of 0, and a group the
+    judge skips entirely gets R = R^o.
+    """
+    if outcome.shape != thinking.shape or outcome.dim() != 1:
+        raise ValueError(
+            f"outcome and thinking must be 1-D of equal length, got {outcome.shape} and {thinking.shape}"
+        )
+    if total_steps <= 0 or step < 0:
+        raise ValueError("need total_steps > 0 and step >= 0")
+    if mode not in ("paper", "sophia_release"):
+        raise ValueError(f"unknown mode {mode!r}")
+    outcome = outcome.to(torch.float64)
+    thinking = thinking.to(torch.float64)
+    if mode == "sophia_release":
+        asked = judged_mask(outcome, mode)
+        if not bool(asked.any()):
+            return outcome.clone(), 1.0
+        thinking = torch.where(asked, thinking, torch.zeros_like(thinking))
+    gamma = trust_gamma(outcome, thinking)
+    anneal = math.exp(-step / (anneal_T if anneal_T is not None else total_steps))
+    rewards = outcome + gamma * alpha * anneal * torch.nan_to_num(thinking, nan=0.0)
+    return rewards, gamma
+
+
+def group_advantages(rewards: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
+    """A_i = (R_i - mean R) / (std R + eps) within the group, std with N-1. NaN rewards (masked
+    items) get advantage 0 and are left out of the mean and std; with fewer than two valid items
+    every advantage is 0 (no spread to learn from)."""
+    valid = ~torch.isnan(rewards)
+    advantages = torch.zeros_like(rewards, dtype=torch.float64)
+    if int(valid.sum()) < 2:
+        return advantages
+    kept = rewards[valid].to(torch.float64)
+    advantages[valid] = (kept - kept.mean()) / (kept.std(unbiased=True) + eps)
+    return advantages
