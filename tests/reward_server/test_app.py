@@ -259,7 +259,12 @@ def locked_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningS
 
 @pytest.mark.parametrize("headers", [{}, {"authorization": "Bearer wrong"}, {"authorization": "s3cret"}])
 def test_api_key_is_required(locked_server: RunningServer, headers: dict[str, str]) -> None:
-    for method, path in [("POST", "/score"), ("GET", "/info"), ("GET", "/metrics")]:
+    for method, path in [
+        ("POST", "/score"),
+        ("GET", "/info"),
+        ("GET", "/metrics"),
+        ("GET", "/no-such-route"),
+    ]:
         response = httpx.request(method, locked_server.url + path, headers=headers, json={"items": []})
         assert response.status_code == 401, path
         assert error_of(response)["type"] == "unauthorized"

@@ -147,12 +147,14 @@ def create_app(settings: Settings) -> FastAPI:
 
     expected_key = settings.api_key.get_secret_value().encode() if settings.api_key else None
 
-    def require_api_key(request: Request) -> None:
+    def has_api_key(request: Request) -> bool:
         if expected_key is None:
-            return
-        header = request.headers.get("authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), expected_key):
+            return True
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        return scheme.lower() == "bearer" and hmac.compare_digest(token.strip().encode(), expected_key)
+
+    def require_api_key(request: Request) -> None:
+        if not has_api_key(request):
             raise Unauthorized("missing or wrong bearer token")
 
     authorized = [Depends(require_api_key)]
@@ -166,7 +168,10 @@ def create_app(settings: Settings) -> FastAPI:
         return _error_response(InvalidRequest(str(exc.errors()[:5])))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_: Request, exc: StarletteHTTPException) -> Response:
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        # Unknown routes need the key too: without it, a 404 would tell which routes exist.
+        if not has_api_key(request):
+            return _error_response(Unauthorized("missing or wrong bearer token"))
         if exc.status_code == 404:
             return _error_response(NotFound("no such route"))
         return Response(
