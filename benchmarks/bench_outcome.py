@@ -9,7 +9,6 @@ Numbers are machine-specific; compare rows of one run only.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
 import re
@@ -20,11 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
-import httpx
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from benchmarks.load import bodies_of, closed_loop, open_loop
 from benchmarks.outcome_workload import mixed_items, power_towers, slow_item
 from tests.servers import RunningServer, start_server
 
@@ -72,62 +71,16 @@ async def http_load(
     server: RunningServer, items: list[dict[str, Any]], clients: int, batch: int, name: str
 ) -> Row:
     """`clients` concurrent clients, each posting requests of `batch` items until all are sent."""
-    bodies = [
-        json.dumps({"items": items[start : start + batch]}).encode() for start in range(0, len(items), batch)
-    ]
-    queue: asyncio.Queue[bytes] = asyncio.Queue()
-    for body in bodies:
-        queue.put_nowait(body)
-    latencies: list[float] = []
-    statuses: dict[str, int] = {}
-
-    async def client() -> None:
-        async with httpx.AsyncClient(base_url=server.url, timeout=120) as http:
-            while not queue.empty():
-                body = queue.get_nowait()
-                begin = time.perf_counter()
-                response = await http.post(
-                    "/score", content=body, headers={"content-type": "application/json"}
-                )
-                latencies.append((time.perf_counter() - begin) * 1000)
-                response.raise_for_status()
-                for result in response.json()["results"]:
-                    statuses[result["status"]] = statuses.get(result["status"], 0) + 1
-
-    started = time.perf_counter()
-    await asyncio.gather(*(client() for _ in range(clients)))
-    seconds = time.perf_counter() - started
-    note = ", ".join(f"{count} {status}" for status, count in sorted(statuses.items()))
-    return Row(name, len(items), seconds, latencies, note)
+    load = await closed_loop(server.url, bodies_of(items, batch), clients)
+    return Row(name, len(items), load.seconds, load.latencies_ms, load.note())
 
 
 async def paced_load(
     server: RunningServer, items: list[dict[str, Any]], rate: float, batch: int, name: str
 ) -> Row:
     """Open loop: a request of `batch` items every `batch / rate` seconds, whatever the latency."""
-    bodies = [
-        json.dumps({"items": items[start : start + batch]}).encode() for start in range(0, len(items), batch)
-    ]
-    latencies: list[float] = []
-    statuses: dict[str, int] = {}
-    async with httpx.AsyncClient(
-        base_url=server.url, timeout=120, limits=httpx.Limits(max_connections=256)
-    ) as http:
-
-        async def send(body: bytes, at: float) -> None:
-            await asyncio.sleep(max(0.0, at - time.perf_counter()))
-            begin = time.perf_counter()
-            response = await http.post("/score", content=body, headers={"content-type": "application/json"})
-            latencies.append((time.perf_counter() - begin) * 1000)
-            response.raise_for_status()
-            for result in response.json()["results"]:
-                statuses[result["status"]] = statuses.get(result["status"], 0) + 1
-
-        started = time.perf_counter()
-        await asyncio.gather(*(send(body, started + n * batch / rate) for n, body in enumerate(bodies)))
-        seconds = time.perf_counter() - started
-    note = ", ".join(f"{count} {status}" for status, count in sorted(statuses.items()))
-    return Row(name, len(items), seconds, latencies, note)
+    load = await open_loop(server.url, bodies_of(items, batch), batch / rate)
+    return Row(name, len(items), load.seconds, load.latencies_ms, load.note())
 
 
 def single_request(server: RunningServer, items: list[dict[str, Any]], name: str) -> Row:

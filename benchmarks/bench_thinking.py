@@ -9,19 +9,18 @@ Numbers are machine-specific; compare rows of one run only.
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 import tempfile
 import time
 from pathlib import Path
 from typing import Annotated, Any
 
-import httpx
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from tests.servers import RunningServer, start_server
+from benchmarks.load import bodies_of, closed_loop
+from tests.servers import start_server
 
 app = typer.Typer(add_completion=False)
 console = Console()
@@ -51,34 +50,6 @@ def traces(count: int, seed: int = 0, group_size: int = 8) -> list[dict[str, Any
     return items
 
 
-async def post_all(server: RunningServer, bodies: list[bytes], concurrency: int) -> tuple[float, list[float]]:
-    queue: asyncio.Queue[bytes] = asyncio.Queue()
-    for body in bodies:
-        queue.put_nowait(body)
-    latencies: list[float] = []
-
-    async def client() -> None:
-        async with httpx.AsyncClient(base_url=server.url, timeout=600) as http:
-            while not queue.empty():
-                body = queue.get_nowait()
-                begin = time.perf_counter()
-                response = await http.post(
-                    "/score", content=body, headers={"content-type": "application/json"}
-                )
-                response.raise_for_status()
-                latencies.append(time.perf_counter() - begin)
-
-    started = time.perf_counter()
-    await asyncio.gather(*(client() for _ in range(concurrency)))
-    return time.perf_counter() - started, latencies
-
-
-def bodies_of(items: list[dict[str, Any]], per_request: int) -> list[bytes]:
-    return [
-        json.dumps({"items": items[i : i + per_request]}).encode() for i in range(0, len(items), per_request)
-    ]
-
-
 def print_table(title: str, rows: list[tuple[str, int, float, str]]) -> None:
     table = Table(title=title)
     for column in ("run", "items", "seconds", "items/s", "note"):
@@ -103,9 +74,11 @@ def rules(items: Annotated[int, typer.Option(help="Items per run.")] = 40_000) -
             Path(tmp), "--scorer", "thinking", "--backend", "rules", env={"REWARD_SERVER_CACHE_ENTRIES": "0"}
         )
         try:
-            asyncio.run(post_all(server, bodies_of(traces(2000, seed=99), 256), 2))
+            asyncio.run(closed_loop(server.url, bodies_of(traces(2000, seed=99), 256), 2))
             for per_request, concurrency in ((256, 4), (64, 8), (8, 16)):
-                seconds, _ = asyncio.run(post_all(server, bodies_of(workload, per_request), concurrency))
+                seconds = asyncio.run(
+                    closed_loop(server.url, bodies_of(workload, per_request), concurrency)
+                ).seconds
                 rows.append((f"{concurrency} clients x {per_request} items", items, seconds, "cache off"))
         finally:
             server.stop()
@@ -167,9 +140,9 @@ def vllm(
             Path(tmp), "--scorer", "thinking", "--backend", "vllm", "--model", str(model), env=VLLM_ENV
         )
         try:
-            asyncio.run(post_all(server, bodies_of(traces(items, seed=9), items), 1))
+            asyncio.run(closed_loop(server.url, bodies_of(traces(items, seed=9), items), 1))
             batched = traces(items, seed=2)
-            seconds, _ = asyncio.run(post_all(server, bodies_of(batched, len(batched)), 1))
+            seconds = asyncio.run(closed_loop(server.url, bodies_of(batched, len(batched)), 1)).seconds
             rows.append(
                 (
                     "HTTP, all items in one request",
@@ -179,7 +152,7 @@ def vllm(
                 )
             )
             single = [{k: v for k, v in i.items() if k != "group_id"} for i in traces(items, seed=3)]
-            one_by_one, _ = asyncio.run(post_all(server, bodies_of(single, 1), 1))
+            one_by_one = asyncio.run(closed_loop(server.url, bodies_of(single, 1), 1)).seconds
             rows.append(
                 (
                     "HTTP, one item per request, one in flight",

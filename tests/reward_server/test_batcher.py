@@ -27,6 +27,17 @@ class FakeEngine:
         return [ScoreResult(id=work.id, status=ItemStatus.OK, score=0.5) for work in batch]
 
 
+def one_at_a_time(max_queue_items: int = 16_384) -> tuple[FakeEngine, Batcher]:
+    """A started batcher that runs one single-item batch at a time on an engine held closed
+    (open it with `engine.gate.set()`)."""
+    engine = FakeEngine()
+    engine.gate.clear()
+    limits = BatchLimits(max_batch_items=1, max_concurrent_batches=1, max_queue_items=max_queue_items)
+    batcher = Batcher(engine, limits)
+    batcher.start()
+    return engine, batcher
+
+
 def make_work(item_id: str, *, tokens: int = 1, group: str | None = None, deadline_s: float = 60.0) -> Work:
     loop = asyncio.get_running_loop()
     return Work(item_id, None, tokens, group, time.monotonic() + deadline_s, loop.create_future())
@@ -83,10 +94,7 @@ async def test_group_members_stay_together_and_are_not_split() -> None:
 
 
 async def test_full_queue_refuses_the_whole_submission() -> None:
-    engine = FakeEngine()
-    engine.gate.clear()
-    batcher = Batcher(engine, BatchLimits(max_batch_items=1, max_concurrent_batches=1, max_queue_items=3))
-    batcher.start()
+    engine, batcher = one_at_a_time(max_queue_items=3)
     first = [make_work("busy")]
     batcher.submit(first)
     await asyncio.sleep(0.05)  # "busy" is now inside the engine, out of the queue
@@ -107,10 +115,7 @@ async def test_token_bound_refuses_too() -> None:
 
 
 async def test_expired_items_are_answered_timeout_at_dequeue() -> None:
-    engine = FakeEngine()
-    engine.gate.clear()
-    batcher = Batcher(engine, BatchLimits(max_batch_items=1, max_concurrent_batches=1))
-    batcher.start()
+    engine, batcher = one_at_a_time()
     blocker = make_work("blocker")
     expiring = make_work("expiring", deadline_s=0.01)
     batcher.submit([blocker])
@@ -140,10 +145,7 @@ async def test_a_failing_batch_fails_only_its_items_and_the_loop_survives() -> N
 
 
 async def test_cancelled_items_are_skipped() -> None:
-    engine = FakeEngine()
-    engine.gate.clear()
-    batcher = Batcher(engine, BatchLimits(max_batch_items=1, max_concurrent_batches=1))
-    batcher.start()
+    engine, batcher = one_at_a_time()
     blocker, abandoned = make_work("blocker"), make_work("abandoned")
     batcher.submit([blocker, abandoned])
     await asyncio.sleep(0.05)
@@ -167,10 +169,7 @@ async def test_close_drains_then_refuses_new_work() -> None:
 
 
 async def test_close_times_out_what_it_cannot_finish() -> None:
-    engine = FakeEngine()
-    engine.gate.clear()
-    batcher = Batcher(engine, BatchLimits(max_batch_items=1, max_concurrent_batches=1))
-    batcher.start()
+    _, batcher = one_at_a_time()
     works = [make_work("stuck"), make_work("queued")]
     batcher.submit(works)
     await asyncio.sleep(0.05)

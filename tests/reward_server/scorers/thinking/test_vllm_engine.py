@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.reward_server.scorers.thinking.judging import assert_scored_or_error
 from tests.servers import RunningServer, start_server
 
 pytestmark = pytest.mark.slow
@@ -61,15 +62,7 @@ def test_every_item_gets_a_score_or_an_explicit_error(vllm_server: RunningServer
     assert body["scorer"] == "thinking"
     assert body["model_version"].endswith("+logprob")
     assert [r["id"] for r in body["results"]] == [i["id"] for i in items]
-    for result in body["results"]:
-        assert result["details"]["method"] == "logprob"
-        if result["status"] == "ok":
-            assert 0.0 <= result["score"] <= 1.0
-        else:
-            assert result["status"] == "error"
-            assert result["error"]
-            assert "score" not in result
-    assert any(result["status"] == "ok" for result in body["results"])
+    assert_scored_or_error(body["results"], "logprob")
 
 
 def _items(tag: str, grouped: bool) -> list[dict[str, object]]:
