@@ -76,9 +76,11 @@ class ScoreRequest(_Wire):
 
 
 class OutcomeDetails(_Wire):
-    format_ok: bool | None = Field(description="None when the response was refused before it was examined")
-    extracted: str | None = Field(description="The answer string that was graded (capped)")
-    accuracy: float | None = Field(description="Correctness in [0, 1] before the format policy")
+    format_ok: bool | None = Field(
+        default=None, description="None when the response was refused before it was examined"
+    )
+    extracted: str | None = Field(default=None, description="The answer string that was graded (capped)")
+    accuracy: float | None = Field(default=None, description="Correctness in [0, 1] before the format policy")
     reason: str = Field(description="Why the item got its score, e.g. `equivalent`, `no_answer_tag`")
 
 

@@ -6,7 +6,15 @@ from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
-from reward_proto import ItemStatus, ScoreItem, ScoreRequest, ScoreResult
+from reward_proto import (
+    ItemStatus,
+    OutcomeDetails,
+    ScoreItem,
+    ScoreRequest,
+    ScoreResponse,
+    ScoreResult,
+    ScorerName,
+)
 from reward_proto.openapi import openapi_document, rendered_files
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "proto" / "schema"
@@ -76,3 +84,24 @@ def test_an_ok_item_always_carries_a_score() -> None:
 def test_scores_stay_in_the_unit_interval() -> None:
     with pytest.raises(ValidationError):
         ScoreResult(id="a", status=ItemStatus.OK, score=1.5)
+
+
+def test_what_the_server_writes_parses_back() -> None:
+    """The server drops null fields on the wire; a client must still parse every result."""
+    response = ScoreResponse(
+        scorer=ScorerName.OUTCOME,
+        model="verifier",
+        model_version="1",
+        results=[
+            ScoreResult(
+                id="a",
+                status=ItemStatus.OK,
+                score=0.0,
+                details=OutcomeDetails(
+                    format_ok=False, extracted=None, accuracy=None, reason="no_answer_tag"
+                ),
+            )
+        ],
+    )
+    wire = response.model_dump_json(exclude_none=True)
+    assert ScoreResponse.model_validate_json(wire) == response
