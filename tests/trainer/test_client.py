@@ -1,0 +1,347 @@
+"""The reward client against real HTTP on loopback: the real outcome verifier and scripted upstreams.
+
+No timing is asserted beyond lower bounds the client must wait for; every call that could hang is
+bounded by `asyncio.wait_for`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import torch
+from reward_proto import ScoreItem
+from trust_grpo.client import ItemScore, RewardClient
+from trust_grpo.metrics import TrainerMetrics
+
+from tests.servers import RunningServer, free_port
+from tests.trainer.fake_upstream import FakeUpstream, Reply, envelope
+
+SAFETY_S = 5.0  # slack on top of a call's own deadline before a test calls it hung
+
+StartUpstream = Callable[..., FakeUpstream]
+
+
+@pytest.fixture
+def upstream() -> Iterator[StartUpstream]:
+    """Start fake upstreams (keyword arguments of `FakeUpstream`); all stopped after the test."""
+    started: list[FakeUpstream] = []
+
+    def start(**kwargs: Any) -> FakeUpstream:
+        server = FakeUpstream(**kwargs).start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+def numbered(*responses: str, prefix: str = "i") -> list[ScoreItem]:
+    return [ScoreItem(id=f"{prefix}{k}", response=text) for k, text in enumerate(responses)]
+
+
+def sample(metrics: TrainerMetrics, name: str, **labels: str) -> float:
+    return metrics.registry.get_sample_value(name, labels) or 0.0
+
+
+def dead_url() -> str:
+    return f"http://127.0.0.1:{free_port()}"  # bound once, then released: nobody listens
+
+
+async def bounded(
+    client: RewardClient, items: list[ScoreItem], timeout_s: float | None = None
+) -> list[ItemScore]:
+    budget = client.timeout_s if timeout_s is None else timeout_s
+    return await asyncio.wait_for(client.score(items, timeout_s=timeout_s), budget + SAFETY_S)
+
+
+def assert_failed(scores: list[ItemScore], status: str, reason_prefix: str) -> None:
+    for item in scores:
+        assert math.isnan(item.score), item
+        assert item.status == status, item
+        assert item.reason is not None, item
+        assert item.reason.startswith(reason_prefix), item
+
+
+# --- 1. the real outcome verifier -------------------------------------------------------------
+
+
+async def test_scores_from_the_real_outcome_verifier(outcome_server: RunningServer) -> None:
+    right = "<think>2+2=4</think><answer>4</answer>"
+    wrong = "<think>2+2=5</think><answer>5</answer>"
+    responses = [right, wrong, "4", right, wrong]  # "4": no answer tag, so wrong format
+    items = [
+        ScoreItem(id=f"r{k}", group_id="g", response=text, ground_truth="4")
+        for k, text in enumerate(responses)
+    ]
+    metrics = TrainerMetrics()
+    # two items a request: three requests whose results come back in input order
+    async with RewardClient(
+        outcome_server.url, max_items_per_request=2, metrics=metrics, timeout_s=30
+    ) as client:
+        scores = await bounded(client, items)
+        group = await asyncio.wait_for(client.score_group(items), 30 + SAFETY_S)
+
+    assert [s.id for s in scores] == [item.id for item in items]
+    assert [s.score for s in scores] == [1.0, 0.0, 0.0, 1.0, 0.0]
+    assert all(s.status == "ok" and s.reason is None for s in scores)
+    assert scores[0].details is not None
+    assert scores[0].details["extracted"] == "4"
+    assert scores[2].details is not None
+    assert scores[2].details["format_ok"] is False
+    assert group.dtype == torch.float64
+    assert group.tolist() == [1.0, 0.0, 0.0, 1.0, 0.0]
+    assert sample(metrics, "trainer_client_requests_total", endpoint=outcome_server.url, outcome="ok") == 6
+
+
+# --- 2. results matched by id -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("order", ["reversed", "shuffled"])
+async def test_results_are_matched_by_id_not_position(upstream: StartUpstream, order: str) -> None:
+    server = upstream(order=order)
+    responses = [str(k / 8) for k in range(8)]
+    async with RewardClient(server.url) as client:
+        scores = await bounded(client, numbered(*responses))
+    assert [s.id for s in scores] == [f"i{k}" for k in range(8)]
+    assert [s.score for s in scores] == [float(text) for text in responses]
+
+
+async def test_missing_duplicated_and_failed_results_fail_only_their_items(upstream: StartUpstream) -> None:
+    server = upstream(order="reversed", drop=["i1"], duplicate=["i2"], extra=["ghost"])
+    async with RewardClient(server.url) as client:
+        scores = await bounded(client, numbered("0.5", "0.5", "0.5", "fail", "0.25", "unscored"))
+        group = await asyncio.wait_for(client.score_group(numbered("0.5", "0.5", "0.5")), client.timeout_s)
+
+    assert [s.id for s in scores] == ["i0", "i1", "i2", "i3", "i4", "i5"]
+    assert scores[0] == ItemScore("i0", 0.5, "ok", None, scores[0].details)
+    assert_failed([scores[1]], "error", "missing")
+    assert_failed([scores[2]], "error", "duplicate")
+    assert_failed([scores[3]], "error", "error: judge failed")
+    assert scores[4].score == 0.25
+    assert_failed([scores[5]], "error", "bad result")
+    assert group[0].item() == 0.5
+    assert group[1:].isnan().all()
+    assert server.calls == 2  # answered, so not retried
+
+
+# --- 3. retries ---------------------------------------------------------------------------------
+
+
+async def test_5xx_is_retried_and_counted(upstream: StartUpstream) -> None:
+    server = upstream(script=[Reply(503), Reply(502)])
+    metrics = TrainerMetrics()
+    async with RewardClient(server.url, metrics=metrics, seed=0) as client:
+        scores = await bounded(client, numbered("0.5", "1"))
+    assert [s.score for s in scores] == [0.5, 1.0]
+    assert server.calls == 3
+    for reason in ("http_503", "http_502"):
+        assert sample(metrics, "trainer_client_retries_total", endpoint=server.url, reason=reason) == 1
+
+
+async def test_429_waits_for_retry_after(upstream: StartUpstream) -> None:
+    server = upstream(script=[Reply(429, headers={"Retry-After": "1"})])
+    metrics = TrainerMetrics()
+    async with RewardClient(server.url, metrics=metrics) as client:
+        scores = await bounded(client, numbered("0.75"))
+    assert scores[0].score == 0.75
+    assert server.calls == 2
+    assert server.received_at[1] - server.received_at[0] >= 0.95  # it waited out Retry-After
+    assert sample(metrics, "trainer_client_retries_total", endpoint=server.url, reason="http_429") == 1
+
+
+async def test_retry_after_past_the_deadline_gives_up_at_once(upstream: StartUpstream) -> None:
+    server = upstream(script=[Reply(429, headers={"Retry-After": "60"})])
+    async with RewardClient(server.url, timeout_s=2.0) as client:
+        scores = await bounded(client, numbered("0.5"))
+        again = await bounded(client, numbered("0.5"))  # still inside the 60 s: not even sent
+    assert_failed(scores, "error", "http 429: scripted: scripted 429")
+    assert_failed(again, "error", "http 429")
+    assert server.calls == 1
+
+
+async def test_400_is_not_retried(upstream: StartUpstream) -> None:
+    server = upstream(script=[Reply(400, body=envelope("malformed_request", "items: field required"))])
+    metrics = TrainerMetrics()
+    async with RewardClient(server.url, metrics=metrics) as client:
+        scores = await bounded(client, numbered("0.5", "0.5"))
+    assert_failed(scores, "error", "http 400: malformed_request: items: field required")
+    assert server.calls == 1
+    assert sample(metrics, "trainer_client_retries_total", endpoint=server.url, reason="http_400") == 0
+    assert sample(metrics, "trainer_client_requests_total", endpoint=server.url, outcome="http_400") == 1
+
+
+async def test_bearer_token_is_sent_and_401_is_not_retried(upstream: StartUpstream) -> None:
+    server = upstream(api_key="secret")
+    async with RewardClient(server.url) as anonymous:
+        refused = await bounded(anonymous, numbered("0.5"))
+    async with RewardClient(server.url, api_key="secret") as client:
+        scores = await bounded(client, numbered("0.5"))
+    assert_failed(refused, "error", "http 401: unauthorized")
+    assert scores[0].score == 0.5
+    assert server.authorization == [None, "Bearer secret"]
+
+
+async def test_retries_stop_after_max_retries(upstream: StartUpstream) -> None:
+    server = upstream(script=[Reply(503)] * 10)
+    async with RewardClient(server.url, max_retries=2, backoff_base_s=0.01) as client:
+        scores = await bounded(client, numbered("0.5"))
+    assert_failed(scores, "error", "http 503: scripted: scripted 503")
+    assert server.calls == 3
+
+
+# --- 4. replicas: ejection and re-admission ---------------------------------------------------
+
+
+async def test_dead_replica_is_ejected_then_readmitted(upstream: StartUpstream) -> None:
+    good = upstream()
+    dead = dead_url()
+    metrics = TrainerMetrics()
+    eject_for_s = 1.0
+    client = RewardClient([dead, good.url], eject_after=3, eject_for_s=eject_for_s, metrics=metrics, seed=0)
+    async with client:
+        started = time.monotonic()
+        for call in range(6):
+            scores = await bounded(client, numbered("0.5", "0.25", prefix=f"c{call}-"))
+            assert [s.score for s in scores] == [0.5, 0.25]
+        assert good.calls == 6  # every item through the live replica
+        assert sample(metrics, "trainer_client_ejections_total", endpoint=dead) >= 1
+        revived = upstream(port=int(dead.rsplit(":", 1)[1]))
+        # On a machine slow enough to outlast the ejection, the dead replica is tried again (and
+        # ejected again) before it is revived; the exact counts hold only when it was not.
+        quick = time.monotonic() - started < eject_for_s
+        connects = sample(metrics, "trainer_client_requests_total", endpoint=dead, outcome="connect")
+        if quick:  # ejected after its third failure in a row, it got nothing more
+            assert connects == 3
+            assert sample(metrics, "trainer_client_ejections_total", endpoint=dead) == 1
+        assert sample(metrics, "trainer_client_retries_total", endpoint=dead, reason="connect") == connects
+
+        for _ in range(100):  # once the ejection is over it gets traffic again
+            scores = await bounded(client, numbered("1"))
+            assert scores[0].score == 1.0
+            if revived.calls:
+                break
+            await asyncio.sleep(0.05)
+        assert revived.calls == 1
+        for _ in range(4):  # readmitted for good: the two replicas share the calls
+            await bounded(client, numbered("1"))
+    assert revived.calls == 3
+    if quick:
+        assert sample(metrics, "trainer_client_ejections_total", endpoint=dead) == 1
+
+
+async def test_when_all_are_ejected_the_first_to_return_gets_the_call(upstream: StartUpstream) -> None:
+    first = upstream(script=[Reply(503)])
+    second = upstream(script=[Reply(503)])
+    metrics = TrainerMetrics()
+    client = RewardClient(
+        [first.url, second.url], eject_after=1, eject_for_s=60, max_retries=0, metrics=metrics
+    )
+    async with client:
+        assert_failed(await bounded(client, numbered("1")), "error", "http 503")  # first ejected
+        assert_failed(await bounded(client, numbered("1")), "error", "http 503")  # then second
+        scores = [await bounded(client, numbered("1")) for _ in range(2)]
+    assert [s[0].score for s in scores] == [1.0, 1.0]
+    # the first one's ejection ends first, so it got the call and, answering, was readmitted
+    assert (first.calls, second.calls) == (3, 1)
+    assert sample(metrics, "trainer_client_ejections_total", endpoint=first.url) == 1
+
+
+# --- 5. every replica down ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("max_retries", [4, 1000])
+async def test_every_replica_down_gives_nan_unreachable(max_retries: int) -> None:
+    endpoints = [dead_url(), dead_url()]
+    metrics = TrainerMetrics()
+    client = RewardClient(
+        endpoints, timeout_s=2.0, max_retries=max_retries, backoff_max_s=0.2, metrics=metrics
+    )
+    async with client:
+        # with 1000 retries allowed it is the deadline that stops it
+        scores = await bounded(client, numbered("0.5", "0.5", "0.5"))
+    assert_failed(scores, "error", "unreachable: ConnectError")
+    retries = sum(
+        sample(metrics, "trainer_client_retries_total", endpoint=url, reason="connect") for url in endpoints
+    )
+    assert retries >= min(max_retries, 4)
+    assert client.outstanding() == dict.fromkeys(endpoints, 0)
+
+
+# --- 6. least-outstanding routing ---------------------------------------------------------------
+
+
+async def test_least_outstanding_sends_more_to_the_fast_replica(upstream: StartUpstream) -> None:
+    slow = upstream(delay_s=0.3)
+    fast = upstream()
+    async with RewardClient([slow.url, fast.url]) as client:
+
+        async def worker(name: str) -> None:
+            for call in range(8):
+                scores = await bounded(client, numbered("0.5", prefix=f"{name}-{call}-"))
+                assert scores[0].score == 0.5
+
+        await asyncio.gather(*(worker(f"w{k}") for k in range(8)))
+        assert client.outstanding() == {slow.url: 0, fast.url: 0}
+    assert slow.calls + fast.calls == 64
+    assert slow.calls >= 1
+    assert fast.calls > 2 * slow.calls
+
+
+async def test_outstanding_counts_requests_in_flight(upstream: StartUpstream) -> None:
+    slow = upstream(delay_s=1.0)
+    async with RewardClient(slow.url) as client:
+        call = asyncio.create_task(bounded(client, numbered("0.5")))
+        for _ in range(200):
+            if slow.in_flight:
+                break
+            await asyncio.sleep(0.01)
+        assert client.outstanding() == {slow.url: 1}
+        assert (await call)[0].score == 0.5
+        assert client.outstanding() == {slow.url: 0}
+
+
+# --- 7. deadline --------------------------------------------------------------------------------
+
+
+async def test_a_hung_replica_gives_timeouts_by_the_deadline(upstream: StartUpstream) -> None:
+    hung = upstream(delay_s=30)
+    async with RewardClient(hung.url, timeout_s=60) as client:
+        scores = await bounded(client, numbered("0.5", "0.5"), timeout_s=1.0)
+    assert_failed(scores, "timeout", "timeout")
+    assert hung.calls == 1  # no time left to retry
+    assert 0 < hung.bodies[0]["deadline_ms"] <= 1000  # the server was told what remained
+
+
+# --- chunking and arguments ---------------------------------------------------------------------
+
+
+async def test_large_lists_go_in_concurrent_chunks(upstream: StartUpstream) -> None:
+    server = upstream(delay_s=0.2, order="shuffled")
+    responses = [str(k / 10) for k in range(10)]
+    async with RewardClient(server.url, max_items_per_request=3) as client:
+        scores = await bounded(client, numbered(*responses))
+    assert [s.score for s in scores] == [float(text) for text in responses]
+    assert sorted(len(body["items"]) for body in server.bodies) == [1, 3, 3, 3]
+    assert server.max_in_flight >= 2
+
+
+async def test_arguments() -> None:
+    url = dead_url()
+    client = RewardClient(f"{url}/, {url}1")
+    assert client.endpoints == [url, f"{url}1"]
+    assert await client.score([]) == []
+    with pytest.raises(ValueError, match="duplicate item ids"):
+        await client.score([ScoreItem(id="a", response="1"), ScoreItem(id="a", response="2")])
+    await client.aclose()
+    with pytest.raises(RuntimeError, match="closed"):
+        await client.score(numbered("1"))
+    with pytest.raises(ValueError, match="duplicate reward endpoints"):
+        RewardClient([url, url + "/"])
+    with pytest.raises(ValueError, match="at least one"):
+        RewardClient([])
