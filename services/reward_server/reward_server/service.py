@@ -139,6 +139,8 @@ class ScoringService:
             if not batch[index].future.done():
                 batch[index].future.set_result(result)
 
+        if self.settings.batch_delay_ms:
+            await asyncio.sleep(self.settings.batch_delay_ms / 1000)
         return await self.scorer.score_batch(
             prepared,  # type: ignore[arg-type]
             [w.deadline for w in batch],

@@ -49,13 +49,23 @@ def scores(server: RunningServer, responses: dict[str, str]) -> dict[str, dict[s
 
 def test_rules_judge_prefers_correct_concise_consistent_traces(thinking_server: RunningServer) -> None:
     results = scores(
-        thinking_server, {"good": GOOD, "wrong": ONE_WRONG_STEP, "padded": PADDED, "contra": CONTRADICTED}
+        thinking_server,
+        {
+            "good": GOOD,
+            "wrong": ONE_WRONG_STEP,
+            "padded": PADDED,
+            "contra": CONTRADICTED,
+            "bare": "<think>I just know it.</think><answer>42</answer>",
+        },
     )
     assert all(result["status"] == "ok" for result in results.values())
     good = results["good"]["score"]
     assert good > results["wrong"]["score"]
     assert good > results["padded"]["score"]
     assert good > results["contra"]["score"]
+    # no steps to check earns nothing, so skipping the reasoning never pays
+    assert results["bare"]["score"] == 0.0
+    assert results["bare"]["score"] <= results["wrong"]["score"]
     assert results["good"]["details"] == {
         "raw": "equations 2/2 right, 0% repeated lines",
         "method": "rules",
@@ -71,7 +81,7 @@ def test_the_rules_server_starts_without_a_model(thinking_server: RunningServer)
 
 def test_response_names_the_scorer_and_model(thinking_server: RunningServer) -> None:
     body = thinking_server.score([{"id": "a", "response": GOOD}])
-    assert (body["scorer"], body["model"], body["model_version"]) == ("thinking", "rules", "rules-v1")
+    assert (body["scorer"], body["model"], body["model_version"]) == ("thinking", "rules", "rules-v2")
 
 
 def test_a_png_data_uri_is_accepted(thinking_server: RunningServer) -> None:

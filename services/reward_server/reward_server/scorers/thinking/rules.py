@@ -16,7 +16,9 @@ from dataclasses import dataclass
 
 from reward_server.scorers.thinking.judge import JudgeInput, JudgeOutcome
 
-NEUTRAL_SCORE = 0.5  # a trace with nothing to check is neither rewarded nor punished
+# A trace with nothing to check earns nothing. A neutral 0.5 was tried: a GRPO policy then learned
+# to drop its steps (thinking reward of wrong answers 0.05 -> 0.5) and its accuracy collapsed.
+NO_STEPS_SCORE = 0.0
 REPEAT_PENALTY = 0.6  # times the share of lines that repeat an earlier line
 CONTRADICTION_PENALTY = 0.3
 _MAX_EQUATIONS = 200
@@ -123,7 +125,7 @@ def judge_trace(response: str) -> RulesVerdict:
     contradicts = (
         final is not None and last_value is not None and not math.isclose(final, last_value, rel_tol=1e-6)
     )
-    base = correct / checked if checked else NEUTRAL_SCORE
+    base = correct / checked if checked else NO_STEPS_SCORE
     score = base - REPEAT_PENALTY * repeated_share - (CONTRADICTION_PENALTY if contradicts else 0.0)
     return RulesVerdict(min(1.0, max(0.0, score)), checked, correct, repeated_share, contradicts)
 
@@ -132,7 +134,7 @@ class RulesJudge:
     """The `rules` backend: `judge_trace` behind the `Judge` interface."""
 
     model = "rules"
-    model_version = "rules-v1"
+    model_version = "rules-v2"
     ready = True
 
     async def start(self) -> None:

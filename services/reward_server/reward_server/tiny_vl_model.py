@@ -1,0 +1,118 @@
+"""Build a tiny BLIP-2 judge offline: a random BLIP vision tower and Q-Former, a random Qwen2
+language model and the tiny judge's tokenizer recipe (no hub).
+
+    python -m reward_server.tiny_vl_model --out models/tiny-vl-judge
+
+The vision-language twin of `reward_server.tiny_model`, so the vLLM path with images runs end to
+end on a laptop. BLIP-2 because vLLM's module for it, and its Hugging Face processor (a PIL image
+processor), import without torchvision, which the CPU build of torch here cannot load; LLaVA and
+Qwen2-VL need it. vLLM puts the image's `NUM_QUERY_TOKENS` placeholder tokens at the start of the
+prompt, so the chat template writes nothing for an image part. `<image>` is a special token here,
+so the `<image>` tag the scorer puts in questions becomes that token id too; vLLM places the image
+features by position, not by token id, so it stays an ordinary (random) embedding. Its scores are
+meaningless: it exists for tests.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from reward_server.tiny_model import SPECIAL_TOKENS, _corpus, _teach_scores, build_tokenizer
+
+IMAGE_TOKEN = "<image>"  # the token vLLM's BLIP-2 looks up
+NUM_QUERY_TOKENS = 32  # prompt tokens per image: the Q-Former's queries
+
+
+def build_tiny_vl_model(
+    out: Path,
+    *,
+    seed: int = 0,
+    vocab_size: int = 1024,
+    hidden_size: int = 128,
+    image_size: int = 32,
+    teach_steps: int = 200,
+) -> Path:
+    """Write a tiny BLIP-2 (BLIP vision tower, Q-Former, Qwen2 language model) with its processor
+    to `out`; returns `out`. One image becomes `NUM_QUERY_TOKENS` prompt tokens."""
+    import torch
+    from transformers import (
+        Blip2Config,
+        Blip2ForConditionalGeneration,
+        Blip2Processor,
+        Blip2QFormerConfig,
+        Blip2VisionConfig,
+        BlipImageProcessorPil,
+        Qwen2Config,
+    )
+
+    out.mkdir(parents=True, exist_ok=True)
+    # the chat template writes text parts only: vLLM inserts the image's tokens itself
+    tokenizer = build_tokenizer(
+        _corpus(seed), vocab_size=vocab_size, special_tokens=[*SPECIAL_TOKENS, IMAGE_TOKEN]
+    )
+    image_processor = BlipImageProcessorPil(size={"height": image_size, "width": image_size})
+    processor = Blip2Processor(  # type: ignore[no-untyped-call]
+        image_processor, tokenizer, num_query_tokens=NUM_QUERY_TOKENS
+    )
+    processor.save_pretrained(out)
+    torch.manual_seed(seed)
+    vision_hidden, qformer_hidden = 64, 64
+    text_config = Qwen2Config(
+        vocab_size=len(tokenizer),
+        hidden_size=hidden_size,
+        intermediate_size=hidden_size * 2,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        num_key_value_heads=1,
+        max_position_embeddings=4096,
+        tie_word_embeddings=True,
+        eos_token_id=int(tokenizer.convert_tokens_to_ids("<|im_end|>")),
+        pad_token_id=int(tokenizer.convert_tokens_to_ids("<|endoftext|>")),
+        bos_token_id=None,
+        architectures=["Qwen2ForCausalLM"],
+    )
+    config = Blip2Config(
+        vision_config=Blip2VisionConfig(
+            hidden_size=vision_hidden,
+            intermediate_size=vision_hidden * 2,
+            num_hidden_layers=2,
+            num_attention_heads=2,
+            image_size=image_size,
+            patch_size=8,
+        ),
+        qformer_config=Blip2QFormerConfig(
+            hidden_size=qformer_hidden,
+            intermediate_size=qformer_hidden * 2,
+            num_hidden_layers=2,
+            num_attention_heads=2,
+            cross_attention_frequency=1,  # every layer looks at the image
+            encoder_hidden_size=vision_hidden,
+        ),
+        text_config=text_config,
+        num_query_tokens=NUM_QUERY_TOKENS,
+        image_token_index=int(tokenizer.convert_tokens_to_ids(IMAGE_TOKEN)),
+    )
+    model = Blip2ForConditionalGeneration(config)
+    # The language model learns the answer format on text; the image part stays random.
+    _teach_scores(model.language_model, tokenizer, seed, teach_steps)
+    model.save_pretrained(out, safe_serialization=True)
+    (out / "tiny_model.json").write_text(
+        json.dumps({"seed": seed, "built_by": "reward_server.tiny_vl_model"})
+    )
+    return out
+
+
+def main(
+    out: Annotated[Path, typer.Option(help="Output directory.")] = Path("models/tiny-vl-judge"),
+    seed: Annotated[int, typer.Option(help="Seed of the weights and the tokenizer corpus.")] = 0,
+) -> None:
+    """Build the tiny vision-language judge model."""
+    print(build_tiny_vl_model(out, seed=seed))
+
+
+if __name__ == "__main__":
+    typer.run(main)
