@@ -1,0 +1,65 @@
+"""`rewards.png`: the reward curves of a run, drawn from its metrics.jsonl."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+
+def _series(records: list[dict[str, Any]], key: str) -> tuple[list[int], list[float]]:
+    points = [(r["step"], r[key]) for r in records if r.get(key) is not None]
+    return [step for step, _ in points], [value for _, value in points]
+
+
+def plot_run(run_dir: Path) -> Path | None:
+    """Draw `run_dir/rewards.png` from `run_dir/metrics.jsonl`; None when there is nothing yet."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    log = run_dir / "metrics.jsonl"
+    if not log.exists():
+        return None
+    records = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+    if not records:
+        return None
+    figure, axes = plt.subplots(2, 2, figsize=(11, 7), constrained_layout=True)
+    panels: list[tuple[Any, str, list[tuple[str, str]]]] = [
+        (
+            axes[0, 0],
+            "Outcome reward and accuracy",
+            [
+                ("outcome_reward_mean", "outcome reward (train)"),
+                ("eval_accuracy", "held-out accuracy (greedy)"),
+            ],
+        ),
+        (
+            axes[0, 1],
+            "Thinking reward",
+            [("thinking_reward_correct", "correct answers"), ("thinking_reward_wrong", "wrong answers")],
+        ),
+        (axes[1, 0], "Trust", [("gamma_mean", "mean gamma per group")]),
+        (
+            axes[1, 1],
+            "Pipeline",
+            [("reward_wait_fraction", "reward-wait fraction of step"), ("kl", "KL to reference")],
+        ),
+    ]
+    for axis, title, lines in panels:
+        for key, label in lines:
+            steps, values = _series(records, key)
+            if steps:
+                marker = "o" if key == "eval_accuracy" else None
+                axis.plot(steps, values, label=label, marker=marker)
+        axis.set_title(title)
+        axis.set_xlabel("step")
+        axis.grid(alpha=0.3)
+        if axis.lines:
+            axis.legend(loc="best", fontsize=8)
+    figure.suptitle(f"Trust-GRPO run {run_dir.name}")
+    path = run_dir / "rewards.png"
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return path
