@@ -1,11 +1,11 @@
 """Trainer benchmark (DESIGN section 10): asynchronous scoring overlap against the synchronous
 client of the released SophiaVL-R1 code, with scoring slowed on purpose.
 
-    python -m benchmarks.bench_trainer                       # 6 steps per pipeline, 50 ms per batch
-    python -m benchmarks.bench_trainer --batch-delay-ms 200 --markdown
+    python -m benchmarks.bench_trainer                       # 6 steps per pipeline, 50 ms per request
+    python -m benchmarks.bench_trainer --added-latency-ms 200 --markdown
 
-Both services run on 127.0.0.1 with `REWARD_SERVER_BATCH_DELAY_MS` (every batch sleeps that long
-before scoring). `async`: each group is scored while the next ones are generated; `sync`: scoring
+Both services run on 127.0.0.1 with `REWARD_SERVER_ADDED_LATENCY_MS` (every /score request waits that
+long first). `async`: each group is scored while the next ones are generated; `sync`: scoring
 starts after all rollouts, one item per request, one request in flight. Real training steps
 (updates included) on the toy task's tiny policy; step 1 of each run is a warm-up and not counted.
 """
@@ -47,7 +47,7 @@ def _run(config: TrainConfig) -> list[dict[str, Any]]:
 
 def main(
     steps: Annotated[int, typer.Option(help="Steps per pipeline (the first is not counted).")] = 6,
-    batch_delay_ms: Annotated[float, typer.Option(help="Added latency per server batch.")] = 50.0,
+    added_latency_ms: Annotated[float, typer.Option(help="Added latency per /score request.")] = 50.0,
     policy: Annotated[Path | None, typer.Option(help="Policy (default: build the tiny one).")] = None,
     markdown: Annotated[bool, typer.Option(help="Print Markdown instead of a terminal table.")] = False,
 ) -> None:
@@ -57,7 +57,7 @@ def main(
         if policy is None:
             with console.status("building the tiny policy"):
                 policy = build_tiny_policy(root / "policy", warmup_steps=150)
-        env = {"REWARD_SERVER_BATCH_DELAY_MS": str(batch_delay_ms)}
+        env = {"REWARD_SERVER_ADDED_LATENCY_MS": str(added_latency_ms)}
         outcome = start_server(root, "--scorer", "outcome", env=env)
         thinking = start_server(root, "--scorer", "thinking", "--backend", "rules", env=env)
         rows: list[tuple[str, list[dict[str, Any]]]] = []
@@ -91,9 +91,7 @@ def main(
         for name, records in rows
     }
     speedup = summary["sync"][0] / summary["async"][0]
-    title = (
-        f"Trainer step, 8 groups x 8, {batch_delay_ms:g} ms added per server batch, {steps - 1} steps each"
-    )
+    title = f"Trainer step, 8 groups x 8, {added_latency_ms:g} ms added per /score request, {steps - 1} steps each"
     headers = ("pipeline", "step time (s)", "reward wait (s)", "trainer_reward_wait_fraction", "speed-up")
     lines = [
         (name, f"{step:.2f}", f"{wait:.2f}", f"{fraction:.1%}", f"{summary['sync'][0] / step:.2f}x")

@@ -57,8 +57,10 @@ class Settings(BaseSettings):
     )
     retry_after_s: int = Field(1, ge=1, description="`Retry-After` sent with 429")
     cache_entries: int = Field(65_536, ge=0, description="Result cache size (0 disables it)")
-    batch_delay_ms: float = Field(
-        0.0, ge=0, description="Sleep this long before each batch (to emulate a slow judge in benchmarks)"
+    added_latency_ms: float = Field(
+        0.0,
+        ge=0,
+        description="Each /score request waits this long first (emulates a slow judge in benchmarks)",
     )
     shutdown_timeout_s: float = Field(30.0, ge=0, description="Time to finish queued work on SIGTERM")
 

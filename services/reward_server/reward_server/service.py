@@ -67,6 +67,10 @@ class ScoringService:
         if not self.batcher.accepting:
             raise NotReady("the server is shutting down")
         deadline = time.monotonic() + (request.deadline_ms or settings.default_deadline_ms) / 1000
+        if settings.added_latency_ms:
+            # Per request, not per engine batch: items the scorer settles in `prepare` (the
+            # verifier's fast path, the rules judge) never reach a batch but must pay it too.
+            await asyncio.sleep(settings.added_latency_ms / 1000)
         results: dict[str, ScoreResult] = {}
         work: list[Work] = []
         loop = asyncio.get_running_loop()
@@ -139,8 +143,6 @@ class ScoringService:
             if not batch[index].future.done():
                 batch[index].future.set_result(result)
 
-        if self.settings.batch_delay_ms:
-            await asyncio.sleep(self.settings.batch_delay_ms / 1000)
         return await self.scorer.score_batch(
             prepared,  # type: ignore[arg-type]
             [w.deadline for w in batch],
