@@ -91,7 +91,10 @@ def main(
         for name, records in rows
     }
     speedup = summary["sync"][0] / summary["async"][0]
-    title = f"Trainer step, 8 groups x 8, {added_latency_ms:g} ms added per /score request, {steps - 1} steps each"
+    title = (
+        f"Trainer step, 8 groups x 8, {added_latency_ms:g} ms added per /score request, "
+        f"{steps - 1} steps each"
+    )
     headers = ("pipeline", "step time (s)", "reward wait (s)", "trainer_reward_wait_fraction", "speed-up")
     lines = [
         (name, f"{step:.2f}", f"{wait:.2f}", f"{fraction:.1%}", f"{summary['sync'][0] / step:.2f}x")
