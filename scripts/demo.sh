@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The demo: install on first use, then start the outcome verifier and grade a few answers.
+# The demo: install on first use, then run the whole stack (both services + Trust-GRPO on the toy task).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -x .venv/bin/reward-server ]; then

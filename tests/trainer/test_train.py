@@ -117,6 +117,8 @@ def test_one_verifier_replica_killed_mid_run_steps_complete_through_the_other(
             [thinking_server.url],
             total_steps=4,
             eval_problems=0,
+            grad_accum_steps=2,  # also covers accumulation and several updates per batch
+            updates_per_batch=2,
         )
         trainer = Trainer(config, show_progress=False)
 
@@ -137,6 +139,7 @@ def test_one_verifier_replica_killed_mid_run_steps_complete_through_the_other(
         second.stop()
     for record in records:
         assert (record["groups_kept"], record["masked_items"]) == (2, 0), record
+        assert math.isfinite(record["loss"])
     scrape = trainer.metrics.registry.get_sample_value(
         "trainer_client_retries_total", {"endpoint": first.url, "reason": "connect"}
     )
@@ -189,3 +192,46 @@ def test_resume_without_a_checkpoint_is_a_clear_error(tmp_path: Path, tiny_polic
     config = _config(tmp_path, tiny_policy, ["http://127.0.0.1:1"], ["http://127.0.0.1:1"])
     with pytest.raises(FileNotFoundError, match="no checkpoint"):
         Trainer(config, resume=True)
+
+
+def test_failed_outcomes_are_masked_and_thin_groups_dropped(tmp_path: Path, tiny_policy: Path) -> None:
+    from trust_grpo.client import ItemScore
+    from trust_grpo.train import Group
+
+    config = _config(
+        tmp_path, tiny_policy, ["http://127.0.0.1:1"], ["http://127.0.0.1:1"], min_valid_per_group=2
+    )
+    trainer = Trainer(config, show_progress=False)
+
+    def group(outcomes: list[float], thinking: list[float]) -> Group:
+        made = Group(TaskItem("q", "1"), [[1]] * len(outcomes), [[2]] * len(outcomes), ["t"] * len(outcomes))
+        made.outcome = [
+            ItemScore(f"o{i}", s, "ok")
+            if not math.isnan(s)
+            else ItemScore(f"o{i}", s, "error", "engine failed")
+            for i, s in enumerate(outcomes)
+        ]
+        made.thinking = [ItemScore(f"t{i}", s, "ok") for i, s in enumerate(thinking)]
+        return made
+
+    nan = math.nan
+    kept_group = group([1.0, 0.0, nan, 1.0], [0.2, 0.9, 0.5, 0.4])  # wrong answers think better
+    thin_group = group([1.0, nan, nan, nan], [0.5, 0.5, 0.5, 0.5])  # one valid outcome: dropped
+    record: dict[str, Any] = {}
+    kept = trainer._advantages([kept_group, thin_group], record)
+
+    assert [group for group, _ in kept] == [kept_group]
+    advantages = kept[0][1]
+    assert float(advantages[2]) == 0.0  # the failed item is masked
+    gamma = math.exp(0.3 - 0.9)
+    rewards = [1 + gamma * 0.3 * 0.2, 0 + gamma * 0.3 * 0.9, 1 + gamma * 0.3 * 0.4]  # step 0: no annealing
+    mean = sum(rewards) / 3
+    std = math.sqrt(sum((r - mean) ** 2 for r in rewards) / 2)
+    expected = [(r - mean) / (std + 1e-6) for r in rewards]
+    assert [float(advantages[i]) for i in (0, 1, 3)] == pytest.approx(expected)
+    assert (record["groups_kept"], record["groups_dropped"], record["masked_items"]) == (1, 1, 4)
+    assert record["gamma_mean"] == pytest.approx(gamma)
+    registry = trainer.metrics.registry
+    assert registry.get_sample_value("trainer_dropped_groups_total") == 1
+    assert registry.get_sample_value("trainer_masked_items_total", {"reason": "outcome_error"}) == 4
+    assert registry.get_sample_value("trainer_masked_items_total", {"reason": "group_dropped"}) == 1

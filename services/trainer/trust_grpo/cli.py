@@ -22,6 +22,9 @@ def train(
     total_steps: Annotated[int | None, typer.Option(help="Override total_steps.")] = None,
     output_dir: Annotated[Path | None, typer.Option(help="Override output_dir.")] = None,
     metrics_port: Annotated[int | None, typer.Option(help="Serve Prometheus /metrics on this port.")] = None,
+    metrics_host: Annotated[
+        str | None, typer.Option(help="Address of /metrics (0.0.0.0 in a container).")
+    ] = None,
     progress: Annotated[bool, typer.Option(help="Show the progress bar.")] = True,
 ) -> None:
     """Run Trust-GRPO training as the config says; outputs go to <output_dir>/<name>/."""
@@ -34,6 +37,7 @@ def train(
         "total_steps": total_steps,
         "output_dir": output_dir,
         "metrics_port": metrics_port,
+        "metrics_host": metrics_host,
     }
     try:
         settings = TrainConfig.from_yaml(config, **overrides)

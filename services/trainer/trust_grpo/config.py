@@ -107,6 +107,9 @@ class TrainConfig(BaseModel):
     metrics_port: int | None = Field(
         None, ge=0, le=65535, description="Serve Prometheus /metrics here (0: any port)"
     )
+    metrics_host: str = Field(
+        "127.0.0.1", description="Address of /metrics; 0.0.0.0 in a container so Prometheus can reach it"
+    )
     services: ServicesConfig = Field(default_factory=ServicesConfig, description="The reward services")
 
     @field_validator("policy")

@@ -224,8 +224,6 @@ class Trainer:
             groups.append(group)
         return groups
 
-    # ------------------------------------------------------------------ scoring
-
     # ------------------------------------------------------------------ one step
 
     async def _scored(
@@ -492,9 +490,9 @@ class Trainer:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         (self.run_dir / "config.json").write_text(config.model_dump_json(indent=2))
         self._trim_log()
-        if config.metrics_port is not None:
-            self.metrics_port = self.metrics.serve(config.metrics_port)
-            print(f"trainer metrics on http://127.0.0.1:{self.metrics_port}/metrics")
+        if config.metrics_port is not None and self.is_main:
+            self.metrics_port = self.metrics.serve(config.metrics_port, config.metrics_host)
+            print(f"trainer metrics on http://{config.metrics_host}:{self.metrics_port}/metrics")
         held_out = evaluation_items(config.dataset, config.eval_dataset, config.eval_problems, config.seed)
         outcome, thinking = self._clients()
         summary: dict[str, Any] = {"name": config.name, "start_step": self.step}
