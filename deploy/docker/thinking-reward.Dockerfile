@@ -1,0 +1,37 @@
+# The thinking-reward service on the official vLLM image (CUDA, vLLM and torch already inside).
+# Build from the repository root:
+#   docker build -f deploy/docker/thinking-reward.Dockerfile -t sophia/thinking-reward .
+ARG VLLM_IMAGE=vllm/vllm-openai:v0.10.1.1
+FROM ${VLLM_IMAGE}
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    HF_HOME=/models/huggingface \
+    REWARD_SERVER_HOST=0.0.0.0 \
+    REWARD_SERVER_PORT=8000
+
+WORKDIR /opt/app
+COPY pyproject.toml README.md ./
+COPY proto ./proto
+COPY services ./services
+# --no-deps keeps the image's vLLM, torch, transformers, fastapi, pydantic and pillow as they are;
+# only what vLLM does not bring is added.
+RUN python3 -m pip install --no-deps . \
+ && python3 -m pip install \
+        "pydantic-settings>=2.3,<3" "typer>=0.12" "rich>=13" \
+        "math-verify[antlr4_13_2]>=0.7" "jiwer>=3.0" "rouge-score>=0.1.2" \
+ && python3 -c "import reward_server, vllm" \
+ && useradd --create-home --uid 10001 app \
+ && mkdir -p /models/huggingface \
+ && chown -R app:app /models
+
+USER app
+EXPOSE 8000
+VOLUME ["/models"]
+# Model loads take minutes: the start period covers a first download into the cache volume.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=900s --retries=3 \
+    CMD python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=4)"
+ENTRYPOINT ["reward-server"]
+CMD ["--scorer", "thinking", "--backend", "vllm", "--model", "bunny127/SophiaVL-R1-Thinking-Reward-Model-3B"]
