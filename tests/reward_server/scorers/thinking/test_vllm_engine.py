@@ -12,17 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.reward_server.scorers.thinking.judging import assert_scored_or_error
+from tests.reward_server.scorers.thinking.judging import VLLM_ENV, assert_scored_or_error
 from tests.servers import RunningServer, start_server
 
 pytestmark = pytest.mark.slow
-
-VLLM_ENV = {
-    "VLLM_CPU_OMP_THREADS_BIND": "0-1",
-    "REWARD_SERVER_GPU_MEMORY_UTILIZATION": "0.2",
-    "REWARD_SERVER_MAX_MODEL_LEN": "2048",
-    "REWARD_SERVER_DTYPE": "float32",
-}
 
 
 @pytest.fixture(scope="module")

@@ -18,17 +18,11 @@ import pytest
 from PIL import Image
 from reward_server.tiny_vl_model import NUM_QUERY_TOKENS
 
-from tests.reward_server.scorers.thinking.judging import assert_scored_or_error
+from tests.reward_server.scorers.thinking.judging import VLLM_ENV, assert_scored_or_error
 from tests.servers import RunningServer, start_server
 
 pytestmark = pytest.mark.slow
 
-VLLM_ENV = {
-    "VLLM_CPU_OMP_THREADS_BIND": "0-1",
-    "REWARD_SERVER_GPU_MEMORY_UTILIZATION": "0.2",
-    "REWARD_SERVER_MAX_MODEL_LEN": "2048",
-    "REWARD_SERVER_DTYPE": "float32",
-}
 RESPONSE = "<think>12*3 = 36</think><answer>36</answer>"
 
 
