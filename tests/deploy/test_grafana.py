@@ -13,36 +13,10 @@ import yaml
 
 from tests.deploy.conftest import DEPLOY, Scrape
 from tests.deploy.promql import base_name, label_values_metric, metric_names
+from tests.design import SERVER_METRICS, TRAINER_METRICS
 
 GRAFANA = DEPLOY / "grafana"
 DASHBOARDS = sorted((GRAFANA / "dashboards").glob("*.json"))
-
-SERVICE_METRICS = {
-    "reward_requests_total",
-    "reward_items_total",
-    "reward_request_duration_seconds",
-    "reward_queue_wait_seconds",
-    "reward_batch_size_items",
-    "reward_batch_size_tokens",
-    "reward_batch_compute_seconds",
-    "reward_queue_depth_items",
-    "reward_queue_depth_tokens",
-    "reward_cache_hits_total",
-    "reward_score",
-    "reward_truncated_total",
-    "reward_parse_failures_total",
-}
-TRAINER_METRICS = {
-    "trainer_step",
-    "trainer_reward_wait_seconds",
-    "trainer_reward_wait_fraction",
-    "trainer_gamma",
-    "trainer_outcome_reward_mean",
-    "trainer_thinking_reward_mean",
-    "trainer_masked_items_total",
-    "trainer_client_retries_total",
-    "trainer_tokens_per_second",
-}
 
 
 def load(path: Path) -> dict[str, Any]:
@@ -131,7 +105,7 @@ def test_dashboards_cover_design_section_8(histograms: set[str]) -> None:
     boards = {load(path)["uid"]: load(path) for path in DASHBOARDS}
     services = used_bases(boards["sophia-services"], histograms)
     training = used_bases(boards["sophia-training"], histograms)
-    assert services >= SERVICE_METRICS, f"services dashboard lacks {SERVICE_METRICS - services}"
+    assert services >= SERVER_METRICS, f"services dashboard lacks {SERVER_METRICS - services}"
     assert training >= TRAINER_METRICS, f"training dashboard lacks {TRAINER_METRICS - training}"
     exprs = " ".join(t["expr"] for p in panels(boards["sophia-training"]) for t in p.get("targets", []))
     assert 'set="correct"' in exprs

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from benchmarks.outcome_workload import mixed_items, power_towers, slow_item
+from tests.design import SERVER_METRICS
 from tests.servers import RunningServer, start_server
 
 
@@ -222,23 +223,6 @@ def test_probes_and_info(client: httpx.Client) -> None:
     assert info["limits"]["max_items_per_request"] == 4096
     assert info["limits"]["per_item_timeout_s"] == 2.0
     assert client.get("/openapi.json").json()["paths"]["/score"]
-
-
-SERVER_METRICS = [
-    "reward_requests_total",
-    "reward_items_total",
-    "reward_request_duration_seconds",
-    "reward_queue_wait_seconds",
-    "reward_batch_size_items",
-    "reward_batch_size_tokens",
-    "reward_batch_compute_seconds",
-    "reward_queue_depth_items",
-    "reward_queue_depth_tokens",
-    "reward_cache_hits_total",
-    "reward_score",
-    "reward_truncated_total",
-    "reward_parse_failures_total",
-]
 
 
 def test_metrics_use_the_design_names(outcome_server: RunningServer) -> None:

@@ -66,6 +66,36 @@ def build_tokenizer(
     )
 
 
+def tiny_qwen2_config(
+    tokenizer: Any,
+    *,
+    hidden_size: int,
+    layers: int = 2,
+    heads: int = 2,
+    kv_heads: int = 1,
+    mlp_ratio: int = 2,
+    max_positions: int = 4096,
+    **extra: Any,
+) -> Any:
+    """A small Qwen2 config whose special tokens match `build_tokenizer`'s."""
+    from transformers import Qwen2Config
+
+    return Qwen2Config(
+        vocab_size=len(tokenizer),
+        hidden_size=hidden_size,
+        intermediate_size=hidden_size * mlp_ratio,
+        num_hidden_layers=layers,
+        num_attention_heads=heads,
+        num_key_value_heads=kv_heads,
+        max_position_embeddings=max_positions,
+        tie_word_embeddings=True,
+        eos_token_id=int(tokenizer.convert_tokens_to_ids("<|im_end|>")),
+        pad_token_id=int(tokenizer.convert_tokens_to_ids("<|endoftext|>")),
+        bos_token_id=None,
+        **extra,
+    )
+
+
 def _corpus(seed: int) -> list[str]:
     from reward_server.scorers.thinking.prompt import template
 
@@ -142,25 +172,13 @@ def build_tiny_model(
 ) -> Path:
     """Write a tiny Qwen2 causal LM with a local tokenizer to `out`; returns `out`."""
     import torch
-    from transformers import Qwen2Config, Qwen2ForCausalLM
+    from transformers import Qwen2ForCausalLM
 
     out.mkdir(parents=True, exist_ok=True)
     fast = build_tokenizer(_corpus(seed), vocab_size=vocab_size)
     fast.save_pretrained(out)
     torch.manual_seed(seed)
-    config = Qwen2Config(
-        vocab_size=len(fast),
-        hidden_size=hidden_size,
-        intermediate_size=hidden_size * 2,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        num_key_value_heads=1,
-        max_position_embeddings=4096,
-        tie_word_embeddings=True,
-        eos_token_id=int(fast.convert_tokens_to_ids("<|im_end|>")),
-        pad_token_id=int(fast.convert_tokens_to_ids("<|endoftext|>")),
-        bos_token_id=None,
-    )
+    config = tiny_qwen2_config(fast, hidden_size=hidden_size)
     model = Qwen2ForCausalLM(config)  # type: ignore[no-untyped-call]
     _teach_scores(model, fast, seed, teach_steps)
     model.save_pretrained(out, safe_serialization=True)

@@ -21,7 +21,13 @@ from typing import Annotated
 
 import typer
 
-from reward_server.tiny_model import SPECIAL_TOKENS, _corpus, _teach_scores, build_tokenizer
+from reward_server.tiny_model import (
+    SPECIAL_TOKENS,
+    _corpus,
+    _teach_scores,
+    build_tokenizer,
+    tiny_qwen2_config,
+)
 
 IMAGE_TOKEN = "<image>"  # the token vLLM's BLIP-2 looks up
 NUM_QUERY_TOKENS = 32  # prompt tokens per image: the Q-Former's queries
@@ -46,7 +52,6 @@ def build_tiny_vl_model(
         Blip2QFormerConfig,
         Blip2VisionConfig,
         BlipImageProcessorPil,
-        Qwen2Config,
     )
 
     out.mkdir(parents=True, exist_ok=True)
@@ -61,20 +66,7 @@ def build_tiny_vl_model(
     processor.save_pretrained(out)
     torch.manual_seed(seed)
     vision_hidden, qformer_hidden = 64, 64
-    text_config = Qwen2Config(
-        vocab_size=len(tokenizer),
-        hidden_size=hidden_size,
-        intermediate_size=hidden_size * 2,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        num_key_value_heads=1,
-        max_position_embeddings=4096,
-        tie_word_embeddings=True,
-        eos_token_id=int(tokenizer.convert_tokens_to_ids("<|im_end|>")),
-        pad_token_id=int(tokenizer.convert_tokens_to_ids("<|endoftext|>")),
-        bos_token_id=None,
-        architectures=["Qwen2ForCausalLM"],
-    )
+    text_config = tiny_qwen2_config(tokenizer, hidden_size=hidden_size, architectures=["Qwen2ForCausalLM"])
     config = Blip2Config(
         vision_config=Blip2VisionConfig(
             hidden_size=vision_hidden,

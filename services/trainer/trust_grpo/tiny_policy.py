@@ -101,24 +101,15 @@ def build_tiny_policy(
 ) -> Path:
     """Write a tiny warmed-up Qwen2 policy with its local tokenizer to `out`; returns `out`."""
     import torch
-    from transformers import Qwen2Config, Qwen2ForCausalLM
+    from reward_server.tiny_model import tiny_qwen2_config
+    from transformers import Qwen2ForCausalLM
 
     out.mkdir(parents=True, exist_ok=True)
     tokenizer = _tokenizer(seed, vocab_size)
     tokenizer.save_pretrained(out)
     torch.manual_seed(seed)
-    config = Qwen2Config(
-        vocab_size=len(tokenizer),
-        hidden_size=hidden_size,
-        intermediate_size=hidden_size * 4,
-        num_hidden_layers=layers,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        max_position_embeddings=512,
-        tie_word_embeddings=True,
-        eos_token_id=int(tokenizer.convert_tokens_to_ids("<|im_end|>")),
-        pad_token_id=int(tokenizer.convert_tokens_to_ids("<|endoftext|>")),
-        bos_token_id=None,
+    config = tiny_qwen2_config(
+        tokenizer, hidden_size=hidden_size, layers=layers, heads=4, kv_heads=2, mlp_ratio=4, max_positions=512
     )
     model = Qwen2ForCausalLM(config)  # type: ignore[no-untyped-call]
     warm_up(model, tokenizer, steps=warmup_steps, seed=seed, guess_share=guess_share)
