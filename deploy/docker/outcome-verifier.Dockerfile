@@ -14,6 +14,10 @@ RUN /opt/venv/bin/pip install . \
  && /opt/venv/bin/python -c "import reward_server, math_verify"
 
 FROM ${PYTHON_IMAGE}
+# The server listens on all interfaces, so it needs a key, REWARD_SERVER_API_KEY_FILE (a mounted
+# secret) or REWARD_SERVER_API_KEY, and refuses to start without one. Serving without a key takes an
+# explicit REWARD_SERVER_ALLOW_UNAUTHENTICATED=true at run time, never baked in (deploy/README.md).
+# A stop drains for up to REWARD_SERVER_SHUTDOWN_TIMEOUT_S + 15 s: `docker run --stop-timeout 60`.
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PATH=/opt/venv/bin:$PATH \

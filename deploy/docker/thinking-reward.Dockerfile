@@ -4,6 +4,10 @@
 ARG VLLM_IMAGE=vllm/vllm-openai:v0.10.1.1
 FROM ${VLLM_IMAGE}
 
+# The server listens on all interfaces, so it needs a key, REWARD_SERVER_API_KEY_FILE (a mounted
+# secret) or REWARD_SERVER_API_KEY, and refuses to start without one. Serving without a key takes an
+# explicit REWARD_SERVER_ALLOW_UNAUTHENTICATED=true at run time, never baked in (deploy/README.md).
+# A stop drains for up to REWARD_SERVER_SHUTDOWN_TIMEOUT_S + 15 s: `docker run --stop-timeout 60`.
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \

@@ -6,10 +6,12 @@ missing they fail (never skip) and say how to install it: `bash scripts/install_
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,12 @@ REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"
 VENV_BIN = Path(sys.executable).parent
 INSTALL_HINT = "install the deployment test tools with `bash scripts/install_deploy_tools.sh`"
+ENV_EXAMPLE = DEPLOY / "env.example"
+COMPOSE_FILE = REPO / "docker-compose.yml"
+
+# What a user puts into env.example's empty values (stand-ins for `openssl rand -hex 32` / `-hex 16`).
+TEST_API_KEY = "4f3c2a1b" * 8
+TEST_ENV_VALUES = {"REWARD_SERVER_API_KEY": TEST_API_KEY, "GF_SECURITY_ADMIN_PASSWORD": "9e8d7c6b" * 4}
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -51,10 +59,23 @@ def _required_tools(request: pytest.FixtureRequest) -> None:
             tool_path(name)
 
 
-def run_tool(*command: str | Path, cwd: Path | None = None, stdin: str | None = None) -> str:
+def run_tool(
+    *command: str | Path,
+    cwd: Path | None = None,
+    stdin: str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> str:
     """Run a tool; fail the test with its output unless it exits 0. Returns stdout."""
     argv = [tool_path(str(command[0])), *map(str, command[1:])]
-    result = subprocess.run(argv, cwd=cwd, input=stdin, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        argv,
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=None if env is None else dict(env),
+    )
     if result.returncode != 0:
         pytest.fail(
             f"`{' '.join(argv)}` exited {result.returncode}:\n{result.stdout}\n{result.stderr}", pytrace=False
@@ -62,21 +83,90 @@ def run_tool(*command: str | Path, cwd: Path | None = None, stdin: str | None = 
     return result.stdout
 
 
+@pytest.fixture
+def clean_server_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No REWARD_SERVER_* from the shell running the tests: `Settings()` reads the process environment."""
+    for name in list(os.environ):
+        if name.startswith("REWARD_SERVER_"):
+            monkeypatch.delenv(name)
+
+
 # ------------------------------------------------------------------------------------ compose
+
+_INTERPOLATION = re.compile(r"\$\$|\$\{(?P<name>\w+)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}")
+
+
+def parse_env_file(text: str) -> dict[str, str]:
+    """KEY=value lines of an env file (comments and blank lines skipped)."""
+    return dict(
+        line.split("=", 1) for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")
+    )
+
+
+def compose_variables() -> set[str]:
+    """Every variable docker-compose.yml interpolates (`${NAME...}`)."""
+    return {m["name"] for m in _INTERPOLATION.finditer(COMPOSE_FILE.read_text()) if m["name"]}
+
+
+def required_compose_variables() -> set[str]:
+    """Variables docker-compose.yml requires (`${NAME:?message}`): compose stops while they are empty."""
+    return set(re.findall(r"\$\{(\w+):?\?", COMPOSE_FILE.read_text()))
+
+
+def interpolate(value: str, variables: Mapping[str, str]) -> str:
+    """Compose's substitution in one value: `$$`, `${X}`, `${X:-d}`, `${X-d}`, `${X:?e}`, `${X?e}`."""
+
+    def replace(match: re.Match[str]) -> str:
+        if match[0] == "$$":
+            return "$"
+        found, op = variables.get(match["name"]), match["op"] or ""
+        missing = found is None or (op.startswith(":") and not found)
+        if missing and op.endswith("-"):
+            return match["arg"]
+        if missing and op.endswith("?"):
+            raise ValueError(f"{match['name']}: {match['arg']}")
+        return found or ""
+
+    return _INTERPOLATION.sub(replace, value)
+
+
+def filled_env_example() -> str:
+    """deploy/env.example with its empty values filled in, as the README tells a user to."""
+    lines = []
+    for line in ENV_EXAMPLE.read_text().splitlines():
+        name, sep, value = line.partition("=")
+        if sep and not line.startswith("#") and not value and name in TEST_ENV_VALUES:
+            line = f"{name}={TEST_ENV_VALUES[name]}"
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+def compose_environ() -> dict[str, str]:
+    """The test process's environment without the variables compose interpolates, so that only `.env`
+    decides them (in a shell, an exported value would win over `.env`)."""
+    names = compose_variables()
+    return {key: value for key, value in os.environ.items() if key not in names}
+
+
+def make_compose_project(directory: Path, env_text: str) -> Path:
+    """docker-compose.yml, deploy/ (a link) and `.env` with `env_text` in `directory`."""
+    shutil.copy(COMPOSE_FILE, directory / "docker-compose.yml")
+    (directory / "deploy").symlink_to(DEPLOY, target_is_directory=True)
+    env_file = directory / ".env"
+    env_file.write_text(env_text)
+    env_file.chmod(0o600)
+    return directory
 
 
 @pytest.fixture(scope="session")
 def compose_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A project directory holding docker-compose.yml, deploy/ and a `.env` made from deploy/env.example.
+    """A project directory holding docker-compose.yml, deploy/ and a `.env` made from deploy/env.example
+    with its empty values filled in (compose refuses to start without them).
 
     Compose v1 refuses a missing env_file, and `.env` is never committed, so the repository's own
     directory cannot be used as it is.
     """
-    project = tmp_path_factory.mktemp("compose")
-    shutil.copy(REPO / "docker-compose.yml", project / "docker-compose.yml")
-    (project / "deploy").symlink_to(DEPLOY, target_is_directory=True)
-    shutil.copy(DEPLOY / "env.example", project / ".env")
-    return project
+    return make_compose_project(tmp_path_factory.mktemp("compose"), filled_env_example())
 
 
 @pytest.fixture(scope="session")
@@ -84,7 +174,16 @@ def compose_config(compose_dir: Path) -> dict[str, Any]:
     """docker-compose.yml as compose resolves it (anchors merged, paths absolute, env files read)."""
     if shutil.which("docker-compose") is None:
         pytest.fail(f"`docker-compose` is not installed: {INSTALL_HINT}", pytrace=False)
-    out = run_tool("docker-compose", "--profile", "gpu", "--profile", "cpu", "config", cwd=compose_dir)
+    out = run_tool(
+        "docker-compose",
+        "--profile",
+        "gpu",
+        "--profile",
+        "cpu",
+        "config",
+        cwd=compose_dir,
+        env=compose_environ(),
+    )
     config: dict[str, Any] = yaml.safe_load(out)
     return config
 
@@ -92,7 +191,7 @@ def compose_config(compose_dir: Path) -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def raw_compose() -> dict[str, Any]:
     """docker-compose.yml as written (profiles, anchors merged by the YAML loader)."""
-    config: dict[str, Any] = yaml.safe_load((REPO / "docker-compose.yml").read_text())
+    config: dict[str, Any] = yaml.safe_load(COMPOSE_FILE.read_text())
     return config
 
 

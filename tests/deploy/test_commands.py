@@ -1,7 +1,9 @@
 """Every command that compose, the Kubernetes manifests and the Dockerfiles run names a real entry
 point with flags it accepts (`<command> --help` exits 0: click rejects unknown options before it
 prints help), and its settings validate: `reward-server` flags and REWARD_SERVER_* variables build
-a `Settings`, `trust-grpo train` configs load with their overrides.
+a `Settings` (with the key the platform provides: compose's `.env`, a mounted Kubernetes Secret, or
+for a bare image the key `docker run` would be given), `trust-grpo train` configs load with their
+overrides.
 
 The console scripts are looked up in the installed distribution's entry points and their typer
 apps are invoked in-process (a subprocess per command costs 2-3 s of imports each)."""
@@ -17,16 +19,29 @@ import subprocess
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import typer
 import yaml
 from typer.testing import CliRunner
 
-from tests.deploy.conftest import DEPLOY, REPO, VENV_BIN
+from tests.deploy.conftest import (
+    DEPLOY,
+    REPO,
+    TEST_API_KEY,
+    VENV_BIN,
+    filled_env_example,
+    interpolate,
+    parse_env_file,
+)
+
+if TYPE_CHECKING:
+    from reward_server.config import Settings
 
 IMAGE_WORKDIR = "/opt/app"  # trainer.Dockerfile's WORKDIR: relative config paths start here
+COMPOSE_STOP_GRACE_S = 10.0  # compose's stop_grace_period when a service sets none
+K8S_TERMINATION_GRACE_S = 30.0  # Kubernetes' terminationGracePeriodSeconds when a pod sets none
 
 
 @dataclass(frozen=True)
@@ -34,6 +49,39 @@ class Command:
     where: str
     argv: tuple[str, ...]
     env: tuple[tuple[str, str], ...] = field(default=())
+    # Secret volumes the platform mounts: (mount path, file names in it)
+    secret_mounts: tuple[tuple[str, tuple[str, ...]], ...] = field(default=())
+    # Seconds from SIGTERM to SIGKILL (compose stop_grace_period, k8s terminationGracePeriodSeconds);
+    # None for a bare image: `docker stop` waits 10 s unless `docker run --stop-timeout` says otherwise
+    stop_grace_s: float | None = None
+    # Seconds of preStop hooks, which count against the grace period; None: cannot tell
+    pre_stop_s: float | None = 0.0
+    # Variables whose values the platform fills in at run time (k8s valueFrom; "envFrom": any at all)
+    unresolved_env: tuple[str, ...] = field(default=())
+
+
+def parse_duration(value: str | int | float) -> float:
+    """Seconds of a compose duration (`60s`, `1m30s`, `500ms`; a bare number is seconds)."""
+    if isinstance(value, int | float) or re.fullmatch(r"\d+(\.\d+)?", str(value)):
+        return float(value)
+    parts = re.findall(r"(\d+(?:\.\d+)?)(h|ms|us|m|s)", str(value))
+    assert parts, f"not a duration: {value!r}"
+    assert "".join(n + u for n, u in parts) == value, f"not a duration: {value!r}"
+    scale = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 1e-3, "us": 1e-6}
+    return sum(float(number) * scale[unit] for number, unit in parts)
+
+
+def pre_stop_seconds(container: dict[str, Any]) -> float | None:
+    """How long a container's preStop hook takes: `sleep: {seconds}` or an exec of `sleep N`; None
+    for a hook whose duration cannot be read (an HTTP call, a script)."""
+    hook = (container.get("lifecycle") or {}).get("preStop")
+    if not hook:
+        return 0.0
+    if "sleep" in hook:
+        return float(hook["sleep"]["seconds"])
+    command = " ".join((hook.get("exec") or {}).get("command", []))
+    found = re.fullmatch(r"(?:/bin/)?(?:sh -c )?(?:/bin/)?sleep (\d+(?:\.\d+)?)", command)
+    return float(found[1]) if found else None
 
 
 def dockerfile_instruction(dockerfile: Path, name: str) -> list[str]:
@@ -61,8 +109,47 @@ def image_dockerfiles(compose: dict[str, Any]) -> dict[str, Path]:
     return images
 
 
+def pod_commands(where: str, doc: dict[str, Any], images: dict[str, Path]) -> list[Command]:
+    """The commands of a Kubernetes workload's containers, as the kubelet starts them."""
+    pod = doc["spec"]["template"]["spec"]
+    secret_volumes = {
+        volume["name"]: volume["secret"] for volume in pod.get("volumes", []) if "secret" in volume
+    }
+    commands = []
+    for container in pod["containers"]:
+        dockerfile = images[container["image"].rsplit(":", 1)[0]]
+        # Kubernetes: `command` replaces ENTRYPOINT and drops CMD; `args` replaces CMD
+        entrypoint = container.get("command") or dockerfile_instruction(dockerfile, "ENTRYPOINT")
+        default_cmd = [] if "command" in container else dockerfile_instruction(dockerfile, "CMD")
+        argv = [*entrypoint, *(container.get("args") or default_cmd)]
+        env = {**dockerfile_env(dockerfile)}
+        env.update({e["name"]: e["value"] for e in container.get("env", []) if "value" in e})
+        mounts = []
+        for mount in container.get("volumeMounts", []):
+            secret = secret_volumes.get(mount["name"])
+            if secret is not None:
+                names = [item["path"] for item in secret.get("items", [])] or ["api-key"]
+                mounts.append((mount["mountPath"].rstrip("/"), tuple(names)))
+        commands.append(
+            Command(
+                f"{where}/{doc['metadata']['name']}",
+                tuple(argv),
+                tuple(env.items()),
+                secret_mounts=tuple(mounts),
+                stop_grace_s=float(pod.get("terminationGracePeriodSeconds", K8S_TERMINATION_GRACE_S)),
+                pre_stop_s=pre_stop_seconds(container),
+                unresolved_env=tuple(
+                    [e["name"] for e in container.get("env", []) if "value" not in e]
+                    + (["envFrom"] if container.get("envFrom") else [])
+                ),
+            )
+        )
+    return commands
+
+
 def collect() -> list[Command]:
     compose = yaml.safe_load((REPO / "docker-compose.yml").read_text())
+    dot_env = parse_env_file(filled_env_example())  # compose's `.env`, filled in as the README says
     commands = []
     for dockerfile in sorted((DEPLOY / "docker").glob("*.Dockerfile")):
         argv = dockerfile_instruction(dockerfile, "ENTRYPOINT") + dockerfile_instruction(dockerfile, "CMD")
@@ -76,27 +163,19 @@ def collect() -> list[Command]:
         entrypoint = service.get("entrypoint") or dockerfile_instruction(dockerfile, "ENTRYPOINT")
         default_cmd = [] if "entrypoint" in service else dockerfile_instruction(dockerfile, "CMD")
         argv = [*entrypoint, *(service.get("command") or default_cmd)]
+        # image ENV, then env_file, then `environment` (interpolated from .env), as compose does
         env = {
             **dockerfile_env(dockerfile),
-            **{k: str(v) for k, v in (service.get("environment") or {}).items()},
+            **(dot_env if service.get("env_file") == ".env" else {}),
+            **{k: interpolate(str(v), dot_env) for k, v in (service.get("environment") or {}).items()},
         }
-        commands.append(Command(f"compose/{name}", tuple(argv), tuple(env.items())))
+        grace = parse_duration(service.get("stop_grace_period", COMPOSE_STOP_GRACE_S))
+        commands.append(Command(f"compose/{name}", tuple(argv), tuple(env.items()), stop_grace_s=grace))
     images = image_dockerfiles(compose)
     for path in sorted((DEPLOY / "k8s").glob("*.yaml")):
         for doc in yaml.safe_load_all(path.read_text()):
-            if not doc or doc["kind"] not in {"Deployment", "Job"}:
-                continue
-            for container in doc["spec"]["template"]["spec"]["containers"]:
-                dockerfile = images[container["image"].rsplit(":", 1)[0]]
-                # Kubernetes: `command` replaces ENTRYPOINT and drops CMD; `args` replaces CMD
-                entrypoint = container.get("command") or dockerfile_instruction(dockerfile, "ENTRYPOINT")
-                default_cmd = [] if "command" in container else dockerfile_instruction(dockerfile, "CMD")
-                argv = [*entrypoint, *(container.get("args") or default_cmd)]
-                env = {**dockerfile_env(dockerfile)}
-                env.update({e["name"]: e["value"] for e in container.get("env", []) if "value" in e})
-                commands.append(
-                    Command(f"k8s/{path.name}/{doc['metadata']['name']}", tuple(argv), tuple(env.items()))
-                )
+            if doc and doc["kind"] in {"Deployment", "StatefulSet", "DaemonSet", "Job"}:
+                commands.extend(pod_commands(f"k8s/{path.name}", doc, images))
     return commands
 
 
@@ -154,14 +233,46 @@ def local_program(argv: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
     return argv[0], argv[1:]
 
 
+def reward_settings(command: Command, secrets_dir: Path, **given: Any) -> Settings:
+    """The `Settings` the reward server of `command` starts with: image ENV, the platform's env and
+    flags. Secret volumes are written under `secrets_dir` (holding a valid key) and paths into them
+    redirected there; `given` adds settings from outside (`docker run -e ...`)."""
+    from reward_server.config import Settings
+
+    env = dict(command.env)
+    for mount, names in command.secret_mounts:
+        local = secrets_dir / mount.strip("/").replace("/", "_")
+        local.mkdir(parents=True, exist_ok=True)
+        for file_name in names:
+            (local / file_name).write_text(TEST_API_KEY + "\n")  # kubectl --from-file keeps the newline
+        env = {
+            k: f"{local}{v.removeprefix(mount)}" if v.startswith(f"{mount}/") else v for k, v in env.items()
+        }
+    values: dict[str, Any] = {}
+    for key, value in env.items():
+        if key.startswith("REWARD_SERVER_"):
+            name = key.removeprefix("REWARD_SERVER_").lower()
+            assert name in Settings.model_fields, f"{command.where}: {key} is no setting"
+            values[name] = value
+    _program, args = local_program(command.argv)
+    for flag, flag_value in flags(args).items():
+        values[flag.removeprefix("--").replace("-", "_")] = flag_value
+    return Settings(**{**values, **given})
+
+
+def is_reward_server(command: Command) -> bool:
+    return bool(command.argv) and local_program(command.argv)[0] == "reward-server"
+
+
 def test_every_deployment_command_was_collected() -> None:
     places = {command.where.split("/")[0] for command in COMMANDS}
     assert {"compose", "k8s"} <= places
     assert sum(command.where.startswith("compose/") for command in COMMANDS) == 6
 
 
+@pytest.mark.usefixtures("clean_server_env")
 @pytest.mark.parametrize("command", COMMANDS, ids=[command.where for command in COMMANDS])
-def test_command_runs_a_real_entry_point_with_valid_settings(command: Command) -> None:
+def test_command_runs_a_real_entry_point_with_valid_settings(command: Command, tmp_path: Path) -> None:
     assert command.argv, f"{command.where}: no command"
     program, args = local_program(command.argv)
     assert program in {"reward-server", "trust-grpo"}, f"{command.where}: unknown program {program}"
@@ -171,21 +282,17 @@ def test_command_runs_a_real_entry_point_with_valid_settings(command: Command) -
         assert name in output, f"{command.where}: {name} is not in `{program} --help`"
 
     if program == "reward-server":
-        from reward_server.config import Settings
-
-        env = dict(command.env)
-        fields = Settings.model_fields
-        values: dict[str, Any] = {}
-        for key, value in env.items():
-            if key.startswith("REWARD_SERVER_"):
-                name = key.removeprefix("REWARD_SERVER_").lower()
-                assert name in fields, f"{command.where}: {key} is no setting"
-                values[name] = value
-        for flag, flag_value in flags(args).items():
-            values[flag.removeprefix("--").replace("-", "_")] = flag_value
-        settings = Settings(**values)
+        given: dict[str, Any] = {}
+        if command.where.endswith(".Dockerfile"):
+            # a bare image has no key (it must not): give it one as `docker run -e ..._API_KEY_FILE` would
+            key_file = tmp_path / "api-key"
+            key_file.write_text(TEST_API_KEY)
+            given["api_key_file"] = key_file
+        settings = reward_settings(command, tmp_path, **given)
         assert settings.host == "0.0.0.0", f"{command.where}: a container must listen on all interfaces"
         assert settings.port == 8000
+        assert settings.bearer_token == TEST_API_KEY.encode(), f"{command.where}: no API key in force"
+        assert not settings.allow_unauthenticated, f"{command.where}: serves without authentication"
     elif args[0] == "train":
         from trust_grpo.config import TrainConfig
 

@@ -112,7 +112,9 @@ def test_scorers_have_probes_services_and_gpus() -> None:
         assert container["livenessProbe"]["httpGet"]["path"] == "/healthz", name
         env = {item["name"]: item for item in container.get("env", [])}
         assert env["REWARD_SERVER_HOST"]["value"] == "0.0.0.0", name
-        assert "secretKeyRef" in env["REWARD_SERVER_API_KEY"]["valueFrom"], name
+        # the key as a mounted file (tests/deploy/test_security.py checks the mount)
+        assert "REWARD_SERVER_API_KEY" not in env, name
+        assert env["REWARD_SERVER_API_KEY_FILE"]["value"].startswith("/"), name
         labels = deployment["spec"]["template"]["metadata"]["labels"]
         service = services[name]
         assert service["spec"]["selector"].items() <= labels.items(), f"{name}: Service selects no pod"
