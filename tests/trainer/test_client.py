@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
+import tracemalloc
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -20,10 +21,12 @@ from trust_grpo.metrics import TrainerMetrics
 
 from tests.servers import RunningServer, free_port
 from tests.trainer.fake_upstream import FakeUpstream, Reply, envelope
+from tests.trainer.hostile_upstream import HostileUpstream
 
 SAFETY_S = 5.0  # slack on top of a call's own deadline before a test calls it hung
 
 StartUpstream = Callable[..., FakeUpstream]
+StartHostile = Callable[..., HostileUpstream]
 
 
 @pytest.fixture
@@ -33,6 +36,22 @@ def upstream() -> Iterator[StartUpstream]:
 
     def start(**kwargs: Any) -> FakeUpstream:
         server = FakeUpstream(**kwargs).start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def hostile() -> Iterator[StartHostile]:
+    """Start hostile upstreams (keyword arguments of `HostileUpstream`); all stopped after the test."""
+    started: list[HostileUpstream] = []
+
+    def start(**kwargs: Any) -> HostileUpstream:
+        server = HostileUpstream(**kwargs)
+        server.start()
         started.append(server)
         return server
 
@@ -318,6 +337,143 @@ async def test_a_hung_replica_gives_timeouts_by_the_deadline(upstream: StartUpst
     assert 0 < hung.bodies[0]["deadline_ms"] <= 1000  # the server was told what remained
 
 
+# --- 8. a hung replica: capped attempts --------------------------------------------------------
+
+
+@pytest.mark.parametrize("hang", ["frozen", "asleep"])
+async def test_a_hung_replica_costs_a_capped_attempt_and_its_items_fail_over(
+    upstream: StartUpstream, hostile: StartHostile, hang: str
+) -> None:
+    # frozen: its event loop is blocked (the kernel still takes the requests); asleep: it answers far too late
+    hung = hostile(mode="frozen") if hang == "frozen" else upstream(delay_s=600)
+    good = upstream()
+    metrics = TrainerMetrics()
+    client = RewardClient(
+        [hung.url, good.url],
+        timeout_s=6.0,
+        eject_after=1,
+        eject_for_s=0.5,
+        max_items_per_request=1,  # four concurrent requests a call, shared by both replicas
+        metrics=metrics,
+    )
+    assert client.attempt_cap() == 3.0  # half the deadline: room for one failover
+    async with client:
+        for call in range(3):
+            if call == 2:
+                await asyncio.sleep(1.0)  # past the ejection: the hung replica gets traffic again
+            scores = await bounded(client, numbered("0.5", "0.25", "1", "0", prefix=f"c{call}-"))
+            assert [(s.status, s.score) for s in scores] == [
+                ("ok", 0.5),
+                ("ok", 0.25),
+                ("ok", 1.0),
+                ("ok", 0.0),
+            ]
+        assert client.outstanding() == {hung.url: 0, good.url: 0}
+    # every one of the hung replica's attempts ended at its cap, in the first call and after the ejection
+    timeouts = sample(metrics, "trainer_client_requests_total", endpoint=hung.url, outcome="timeout")
+    assert timeouts >= 2
+    assert sample(metrics, "trainer_client_ejections_total", endpoint=hung.url) >= 2
+    assert sample(metrics, "trainer_client_retries_total", endpoint=hung.url, reason="timeout") == timeouts
+    assert good.calls == 12
+    assert hung.calls >= 1
+    assert all(0 < body["deadline_ms"] <= 3000 for body in hung.bodies + good.bodies)  # the attempt's budget
+
+
+async def test_after_a_capped_attempt_only_the_items_it_timed_out_are_retried_elsewhere(
+    upstream: StartUpstream, hostile: StartHostile
+) -> None:
+    slow = hostile(mode="slow_items")  # answers, but with `timeout` for the `slow` items
+    fast = upstream()
+    metrics = TrainerMetrics()
+    items = numbered("0.5", "0.25", "1")
+    items[1] = ScoreItem(id="i1", group_id="slow", response="0.25")
+    async with RewardClient([slow.url, fast.url], timeout_s=6.0, metrics=metrics) as client:
+        scores = await bounded(client, items)  # the first request goes to the first replica
+    assert [(s.status, s.score) for s in scores] == [("ok", 0.5), ("ok", 0.25), ("ok", 1.0)]
+    assert slow.calls == 1
+    assert [[item["id"] for item in body["items"]] for body in fast.bodies] == [["i1"]]
+    # the cap, then what was left of the deadline (less than the cap)
+    assert 0 < fast.bodies[0]["deadline_ms"] <= slow.bodies[0]["deadline_ms"] <= 3000
+    assert sample(metrics, "trainer_client_retries_total", endpoint=slow.url, reason="item_timeout") == 1
+    assert sample(metrics, "trainer_client_requests_total", endpoint=slow.url, outcome="ok") == 1
+
+
+async def test_timed_out_items_are_final_when_the_attempt_had_the_whole_deadline(
+    hostile: StartHostile,
+) -> None:
+    slow = hostile(mode="slow_items")
+    items = [ScoreItem(id="a", response="0.5"), ScoreItem(id="b", group_id="slow", response="0.5")]
+    async with RewardClient(slow.url, timeout_s=2.0) as client:  # one replica: no cap
+        assert client.attempt_cap() == 2.0
+        scores = await bounded(client, items)
+    assert scores[0].score == 0.5
+    assert_failed([scores[1]], "timeout", "timeout: deadline passed while scoring")
+    assert slow.calls == 1
+
+
+# --- 9. bounded responses ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("mode", "size"),
+    [
+        ("huge", 300 * 1024 * 1024),  # streamed without a length
+        ("declared", 4 * 1024 * 1024),  # with its Content-Length
+        ("bomb", 256 * 1024 * 1024),  # about 0.25 MB of gzip
+    ],
+)
+async def test_an_oversized_response_fails_its_items_in_bounded_memory(
+    upstream: StartUpstream, hostile: StartHostile, mode: str, size: int
+) -> None:
+    cap = 1024 * 1024
+    bad = hostile(mode=mode, size=size)
+    good = upstream()
+    metrics = TrainerMetrics()
+    async with RewardClient(bad.url, max_response_bytes=cap, timeout_s=60, metrics=metrics) as client:
+        tracemalloc.start()
+        try:
+            scores = await bounded(client, numbered("0.5", "0.25"))
+            peak = tracemalloc.get_traced_memory()[1]  # both threads: the client and the server
+        finally:
+            tracemalloc.stop()
+    assert_failed(scores, "error", f"too large: the response passed max_response_bytes ({cap} bytes)")
+    assert peak < 16 * cap
+    assert bad.calls == 1  # not sent again to the replica that answered it
+    assert bad.accept_encoding == ["identity"]
+    assert sample(metrics, "trainer_client_requests_total", endpoint=bad.url, outcome="too_large") == 1
+
+    async with RewardClient([bad.url, good.url], max_response_bytes=cap, metrics=metrics) as client:
+        for call in range(3):  # the first goes to the bad replica first, then on to the good one
+            scores = await bounded(client, numbered("0.5", "0.25", prefix=f"c{call}-"))
+            assert [s.score for s in scores] == [0.5, 0.25]
+    assert bad.calls >= 2
+    assert sample(metrics, "trainer_client_retries_total", endpoint=bad.url, reason="too_large") >= 1
+
+
+async def test_a_compressed_answer_under_the_cap_is_read(hostile: StartHostile) -> None:
+    server = hostile(mode="gzipped")  # compresses although asked not to
+    async with RewardClient(server.url, max_response_bytes=4096) as client:
+        scores = await bounded(client, numbered("0.5", "0.25"))
+    assert [(s.status, s.score) for s in scores] == [("ok", 0.5), ("ok", 0.25)]
+
+
+# --- 10. items that cannot be sent --------------------------------------------------------------
+
+
+async def test_an_unencodable_item_fails_alone(upstream: StartUpstream) -> None:
+    server = upstream()
+    items = numbered("0.5", "0.25", "1")
+    items[1] = ScoreItem(id="i1", response="0.25\ud800")  # a lone surrogate: no UTF-8 for it
+    async with RewardClient(server.url) as client:
+        scores = await bounded(client, items)
+        alone = await bounded(client, [ScoreItem(id="x", response="1", ground_truth="\udfff")])
+    assert [s.score for s in (scores[0], scores[2])] == [0.5, 1.0]
+    assert_failed([scores[1], alone[0]], "invalid", "invalid: not encodable as UTF-8 JSON")
+    assert "surrogates not allowed" in (scores[1].reason or "")
+    assert server.calls == 1  # the call of nothing but an unencodable item sent nothing
+    assert [item["id"] for item in server.bodies[0]["items"]] == ["i0", "i2"]
+
+
 # --- chunking and arguments ---------------------------------------------------------------------
 
 
@@ -345,3 +501,10 @@ async def test_arguments() -> None:
         RewardClient([url, url + "/"])
     with pytest.raises(ValueError, match="at least one"):
         RewardClient([])
+    with pytest.raises(ValueError, match="attempt_timeout_s"):
+        RewardClient(url, attempt_timeout_s=0)
+    with pytest.raises(ValueError, match="max_response_bytes"):
+        RewardClient(url, max_response_bytes=0)
+    capped = RewardClient([url, f"{url}1"], timeout_s=10, attempt_timeout_s=4)
+    assert (capped.attempt_cap(), capped.attempt_cap(3)) == (4, 3)
+    await capped.aclose()

@@ -1,18 +1,21 @@
 """Async client of the reward services (DESIGN sections 3 and 7).
 
 One pooled `httpx.AsyncClient` per replica, a deadline per `score` call that retries never run past,
-retries on transient failures with jittered exponential backoff (on another replica when there are
-several), least-outstanding routing with ejection of failing replicas, and results matched by id.
-Items that cannot be scored come back as NaN with a reason, never as 0.
+a cap on each attempt so that a hung replica leaves time to fail over, retries on transient failures
+with jittered exponential backoff (on another replica when there are several), least-outstanding
+routing with ejection of failing replicas, bounded response bodies, and results matched by id.
+Items that cannot be scored (or sent) come back as NaN with a reason, never as 0.
 """
 
 from __future__ import annotations
 
 import asyncio
 import email.utils
+import json
 import logging
 import random
 import time
+import zlib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,6 +33,7 @@ logger = logging.getLogger(__name__)
 
 NAN = float("nan")
 _OK, _ERROR, _TIMEOUT = ItemStatus.OK.value, ItemStatus.ERROR.value, ItemStatus.TIMEOUT.value
+_INVALID = ItemStatus.INVALID.value
 
 # The server gets a slightly smaller deadline than the client so that it can still answer with
 # per-item `timeout` results (and keep the items it finished) before the client gives up on it.
@@ -39,6 +43,19 @@ _SERVER_MARGIN_FRACTION = 0.1
 _CONNECT_TIMEOUT_S = 5.0
 _RETRYABLE_STATUS = frozenset({408, 429})
 _MAX_REASON_CHARS = 300
+# A legitimate answer for 256 items is well under 1 MiB; 64 MiB is far above any of them, and bounded.
+DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+# Only the reason is taken from an error body.
+_MAX_ERROR_BODY_BYTES = 64 * 1024
+# Inflating in steps keeps a compression bomb from expanding past the cap in one synchronous call.
+_INFLATE_STEP_BYTES = 1024 * 1024
+_COMPRESSED = frozenset({"gzip", "x-gzip", "deflate"})
+_HEADERS = {
+    "user-agent": "trust-grpo-reward-client",
+    "content-type": "application/json",
+    # the services never compress; a body that is compressed anyway is still inflated under the cap
+    "accept-encoding": "identity",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +83,15 @@ class _Failure:
     retryable: bool
     replica_fault: bool  # counts towards ejecting the replica
     retry_after_s: float | None = None
+    elsewhere: bool = False  # retried only on another replica
+
+
+@dataclass(frozen=True, slots=True)
+class _Encoded:
+    """An item as it goes on the wire: its JSON, encoded once per call."""
+
+    id: str
+    payload: bytes
 
 
 class _ResultsBody(BaseModel):
@@ -118,13 +144,73 @@ def _retry_after(value: str | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
-def _http_failure(response: httpx.Response) -> _Failure:
+def _encode(item: ScoreItem) -> bytes | ItemScore:
+    """The item's JSON, or its failure when it cannot be sent (a lone surrogate is not UTF-8)."""
+    try:
+        # what httpx's `json=` does, one item at a time so that one bad item fails only itself
+        text = json.dumps(
+            item.model_dump(mode="json", exclude_none=True),
+            ensure_ascii=False,
+            separators=(",", ":"),
+            allow_nan=False,
+        )
+        return text.encode("utf-8")
+    except (UnicodeEncodeError, ValueError) as exc:
+        return ItemScore(item.id, NAN, _INVALID, _clip(f"invalid: not encodable as UTF-8 JSON: {exc}"))
+
+
+def _too_large(limit: int) -> _Failure:
+    # a replica answering this much is broken: another one may answer, this one would do it again
+    reason = f"too large: the response passed max_response_bytes ({limit} bytes)"
+    return _Failure(_ERROR, reason, "too_large", retryable=True, replica_fault=True, elsewhere=True)
+
+
+def _inflate(decoder: zlib._Decompress, data: bytes, body: bytearray, limit: int) -> None:
+    """Append what `data` inflates to, in bounded steps, stopping once `body` passes `limit`."""
+    while len(body) <= limit:
+        step = min(_INFLATE_STEP_BYTES, limit + 1 - len(body))
+        out = decoder.decompress(data, step)
+        body += out
+        data = decoder.unconsumed_tail
+        if not data and len(out) < step:
+            return
+
+
+async def _read_body(response: httpx.Response, limit: int) -> bytearray | _Failure:
+    """The decoded body, read as it streams in; a failure as soon as it passes `limit` bytes."""
+    encoding = response.headers.get("content-encoding", "").strip().lower()
+    if encoding not in _COMPRESSED and encoding not in ("", "identity"):
+        reason = _clip(f"bad response: unsupported content-encoding {encoding!r}")
+        return _Failure(_ERROR, reason, "bad_response", retryable=False, replica_fault=False)
+    # gzip or zlib, told apart by the header
+    decoder = zlib.decompressobj(zlib.MAX_WBITS | 32) if encoding in _COMPRESSED else None
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return _too_large(limit)  # raw bytes count against the cap too: no need to read them
+    body = bytearray()
+    received = 0  # raw bytes: what follows the end of a compressed stream inflates to nothing
+    async for raw in response.aiter_raw():
+        received += len(raw)
+        if decoder is None:
+            body += raw
+        else:
+            try:
+                _inflate(decoder, raw, body, limit)
+            except zlib.error as exc:
+                reason = _clip(f"bad response: undecodable {encoding} body: {exc}")
+                return _Failure(_ERROR, reason, "bad_response", retryable=False, replica_fault=False)
+        if len(body) > limit or received > limit:
+            return _too_large(limit)
+    return body
+
+
+def _http_failure(response: httpx.Response, content: bytes | bytearray) -> _Failure:
     code = response.status_code
     try:
-        body = ErrorEnvelope.model_validate_json(response.content).error
+        body = ErrorEnvelope.model_validate_json(content).error
         message = f"{body.type}: {body.message}"
     except ValidationError:
-        message = response.text or response.reason_phrase
+        message = bytes(content).decode("utf-8", errors="replace") or response.reason_phrase
     retryable = code >= 500 or code in _RETRYABLE_STATUS
     return _Failure(
         status=_ERROR,
@@ -170,14 +256,14 @@ def _from_result(raw: dict[str, Any]) -> ItemScore:
     return ItemScore(result.id, NAN, result.status.value, _clip(reason), details)
 
 
-def _match(chunk: Sequence[ScoreItem], content: bytes) -> list[ItemScore] | _Failure:
-    """Match a 200 body to the chunk by id; a missing, duplicated or malformed result fails its item."""
+def _match(ids: Sequence[str], content: bytes | bytearray) -> list[ItemScore] | _Failure:
+    """Match a 200 body to the ids sent; a missing, duplicated or malformed result fails its item."""
     try:
         body = _ResultsBody.model_validate_json(content)
     except ValidationError as exc:
         reason = _clip(f"bad response: {exc.errors()[0]['msg']}")
         return _Failure(_ERROR, reason, "bad_response", retryable=False, replica_fault=False)
-    wanted = {item.id for item in chunk}
+    wanted = set(ids)
     seen: Counter[str] = Counter()
     parsed: dict[str, ItemScore] = {}
     for raw in body.results:
@@ -191,14 +277,14 @@ def _match(chunk: Sequence[ScoreItem], content: bytes) -> list[ItemScore] | _Fai
             msg = exc.errors()[0]["msg"]
             parsed[item_id] = ItemScore(item_id, NAN, _ERROR, _clip(f"bad result: {msg}"))
     scores = []
-    for item in chunk:
-        count = seen[item.id]
+    for item_id in ids:
+        count = seen[item_id]
         if count == 0:
-            scores.append(ItemScore(item.id, NAN, _ERROR, "missing: no result for this id"))
+            scores.append(ItemScore(item_id, NAN, _ERROR, "missing: no result for this id"))
         elif count > 1:
-            scores.append(ItemScore(item.id, NAN, _ERROR, f"duplicate: {count} results for this id"))
+            scores.append(ItemScore(item_id, NAN, _ERROR, f"duplicate: {count} results for this id"))
         else:
-            scores.append(parsed[item.id])
+            scores.append(parsed[item_id])
     return scores
 
 
@@ -206,12 +292,17 @@ class RewardClient:
     """Async client of one reward service, spread over one or more replicas.
 
     `score` never runs past its deadline (`timeout_s`, retries included) and never raises for a
-    failed item: such items come back NaN with a reason. Connect errors, timeouts before the
-    deadline, dropped connections, 5xx, 408 and 429 (after its `Retry-After`) are retried with
-    jittered exponential backoff, on another replica when there is one. Requests go to the replica
-    with the fewest in flight (ties in turn); one that fails `eject_after` times in a row gets no
-    traffic for `eject_for_s`, after which one more failure ejects it again and a success restores
-    it. Use it from one event loop.
+    failed item: such items come back NaN with a reason. One attempt runs at most
+    `attempt_timeout_s` (default: half the deadline with several replicas, so that a hung replica
+    leaves the other half to fail over; the whole deadline with one) and tells the server that
+    budget as `deadline_ms`. Connect errors, timeouts, dropped connections, 5xx, 408 and 429 (after
+    its `Retry-After`) are retried with jittered exponential backoff, on another replica when there
+    is one; after a capped attempt, only the items the server answered `timeout` are retried. A
+    body past `max_response_bytes` (decoded) fails its items and is retried only on another
+    replica. Items that cannot be encoded fail alone, as `invalid`. Requests go to the replica with
+    the fewest in flight (ties in turn); one that fails `eject_after` times in a row gets no traffic
+    for `eject_for_s`, after which one more failure ejects it again and a success restores it. Use
+    it from one event loop.
     """
 
     def __init__(
@@ -220,12 +311,14 @@ class RewardClient:
         *,
         api_key: str | None = None,
         timeout_s: float = 60.0,
+        attempt_timeout_s: float | None = None,
         max_retries: int = 4,
         backoff_base_s: float = 0.05,
         backoff_max_s: float = 2.0,
         eject_after: int = 3,
         eject_for_s: float = 5.0,
         max_items_per_request: int = 256,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         metrics: TrainerMetrics | None = None,
         name: str = "reward",
         transport: httpx.AsyncBaseTransport | None = None,
@@ -235,21 +328,27 @@ class RewardClient:
         urls = _split_endpoints(endpoints)
         if not timeout_s > 0:
             raise ValueError(f"timeout_s must be positive, got {timeout_s}")
-        if max_retries < 0 or eject_after < 1 or max_items_per_request < 1:
-            raise ValueError("max_retries must be >= 0, eject_after and max_items_per_request >= 1")
+        if attempt_timeout_s is not None and not attempt_timeout_s > 0:
+            raise ValueError(f"attempt_timeout_s must be positive, got {attempt_timeout_s}")
+        if max_retries < 0 or eject_after < 1 or max_items_per_request < 1 or max_response_bytes < 1:
+            raise ValueError(
+                "max_retries must be >= 0, eject_after, max_items_per_request and max_response_bytes >= 1"
+            )
         if backoff_base_s < 0 or backoff_max_s < 0 or eject_for_s < 0:
             raise ValueError("backoff_base_s, backoff_max_s and eject_for_s must be >= 0")
         self.name = name
         self.timeout_s = timeout_s
+        self.attempt_timeout_s = attempt_timeout_s
         self.max_retries = max_retries
         self.backoff_base_s = backoff_base_s
         self.backoff_max_s = backoff_max_s
         self.eject_after = eject_after
         self.eject_for_s = eject_for_s
         self.max_items_per_request = max_items_per_request
+        self.max_response_bytes = max_response_bytes
         self._metrics = metrics
         self._rng = random.Random(seed)
-        headers = {"user-agent": "trust-grpo-reward-client"}
+        headers = dict(_HEADERS)
         if api_key:
             headers["authorization"] = f"Bearer {api_key}"
         self._replicas = [
@@ -266,6 +365,16 @@ class RewardClient:
     def outstanding(self) -> dict[str, int]:
         """Requests in flight per endpoint."""
         return {replica.url: replica.outstanding for replica in self._replicas}
+
+    def attempt_cap(self, timeout_s: float | None = None) -> float:
+        """How long one attempt of a call with deadline `timeout_s` (default: the client's) may run."""
+        budget = self.timeout_s if timeout_s is None else timeout_s
+        if self.attempt_timeout_s is not None:
+            return min(self.attempt_timeout_s, budget)
+        # Half leaves a hung replica's chunks the other half on another replica; more, smaller
+        # shares would give more failovers but time out slow healthy answers that the whole
+        # deadline would have let finish.
+        return budget / 2 if len(self._replicas) > 1 else budget
 
     async def score(self, items: Sequence[ScoreItem], *, timeout_s: float | None = None) -> list[ItemScore]:
         """Score `items` within `timeout_s` (default: the client's), retries included; input order.
@@ -285,14 +394,28 @@ class RewardClient:
         if duplicates:
             raise ValueError(f"duplicate item ids {duplicates[:5]}: results are matched by id")
         deadline = time.monotonic() + budget
+        cap = self.attempt_cap(budget)
+        scores: dict[str, ItemScore] = {}
+        sendable: list[_Encoded] = []
+        for item in items:
+            payload = _encode(item)
+            if isinstance(payload, ItemScore):
+                scores[item.id] = payload
+            else:
+                sendable.append(_Encoded(item.id, payload))
+        if scores:
+            logger.warning(
+                "%s: %d items not sent: %s", self.name, len(scores), next(iter(scores.values())).reason
+            )
         size = self.max_items_per_request
         parts = await asyncio.gather(
             *(
-                self._score_chunk(items[start : start + size], deadline)
-                for start in range(0, len(items), size)
+                self._score_chunk(sendable[start : start + size], deadline, cap)
+                for start in range(0, len(sendable), size)
             )
         )
-        return [item_score for part in parts for item_score in part]
+        scores.update((item_score.id, item_score) for part in parts for item_score in part)
+        return [scores[item.id] for item in items]
 
     async def score_group(
         self, items: Sequence[ScoreItem], *, timeout_s: float | None = None
@@ -317,11 +440,13 @@ class RewardClient:
     ) -> None:
         await self.aclose()
 
-    async def _score_chunk(self, chunk: Sequence[ScoreItem], deadline: float) -> list[ItemScore]:
-        items = [item.model_dump(mode="json", exclude_none=True) for item in chunk]
+    async def _score_chunk(self, chunk: Sequence[_Encoded], deadline: float, cap: float) -> list[ItemScore]:
+        pending = list(chunk)  # items still without a final score
+        answered: dict[str, ItemScore] = {}
         tries: Counter[str] = Counter()
         last: _Replica | None = None
-        failure: _Failure | None = None
+        failure: _Failure | None = None  # why the last attempt got no answer; None after an answer
+        retry_kind = ""  # metric label of the next retry
         for attempt in range(self.max_retries + 1):
             if attempt:
                 delay = self._backoff(attempt)
@@ -329,54 +454,81 @@ class RewardClient:
                     break
                 await asyncio.sleep(delay)
             replica = self._pick(tries, last)
+            if failure is not None and failure.elsewhere and replica is last:
+                break  # no other replica to send it to
             hold = replica.not_before - time.monotonic()
             if hold > 0:
                 if time.monotonic() + hold >= deadline:
                     # it asked us to stay away past the deadline: give up with its answer
-                    failure = failure or _Failure(_ERROR, replica.hold_reason, "busy", False, False)
+                    if failure is None and not answered:
+                        failure = _Failure(_ERROR, replica.hold_reason, "busy", False, False)
                     break
                 await asyncio.sleep(hold)
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 break
-            if last is not None and failure is not None and self._metrics is not None:
-                self._metrics.client_retries.labels(endpoint=last.url, reason=failure.kind).inc()
-            outcome = await self._attempt(replica, chunk, items, remaining)
-            if not isinstance(outcome, _Failure):
-                return outcome
-            failure, last = outcome, replica
+            if last is not None and self._metrics is not None:
+                self._metrics.client_retries.labels(endpoint=last.url, reason=retry_kind).inc()
+            budget = min(cap, remaining)
+            outcome = await self._attempt(replica, pending, budget)
             tries[replica.url] += 1
-            if not failure.retryable:
+            last = replica
+            if isinstance(outcome, _Failure):
+                failure, retry_kind = outcome, outcome.kind
+                if not failure.retryable:
+                    break
+                continue
+            failure, retry_kind = None, "item_timeout"
+            answered.update((item_score.id, item_score) for item_score in outcome)
+            # Only a capped attempt leaves time on the deadline for what the server did not finish in
+            # it; the rest of its answer is final (an item's own error would fail anywhere).
+            capped = budget < remaining
+            pending = [item for item in pending if capped and answered[item.id].status == _TIMEOUT]
+            if not pending:
                 break
-        final = [_failed(item.id, failure) for item in chunk]
-        logger.warning("%s: %d items failed: %s", self.name, len(chunk), final[0].reason)
-        return final
+        for item in pending:
+            if failure is not None or item.id not in answered:
+                answered[item.id] = _failed(item.id, failure)
+        if pending:
+            logger.warning("%s: %d items failed: %s", self.name, len(pending), answered[pending[0].id].reason)
+        return [answered[item.id] for item in chunk]
 
     async def _attempt(
-        self, replica: _Replica, chunk: Sequence[ScoreItem], items: list[dict[str, Any]], remaining: float
+        self, replica: _Replica, batch: Sequence[_Encoded], budget: float
     ) -> list[ItemScore] | _Failure:
-        margin = min(_SERVER_MARGIN_S, remaining * _SERVER_MARGIN_FRACTION)
-        deadline_ms = min(3_600_000, max(1, int((remaining - margin) * 1000)))
+        """One request of `batch` to `replica`, all of it (connect, send, read) within `budget`."""
+        margin = min(_SERVER_MARGIN_S, budget * _SERVER_MARGIN_FRACTION)
+        deadline_ms = min(3_600_000, max(1, int((budget - margin) * 1000)))
+        items = b",".join(item.payload for item in batch)
+        content = b'{"items":[%b],"deadline_ms":%d}' % (items, deadline_ms)
         outcome: list[ItemScore] | _Failure
         replica.outstanding += 1
         try:
-            # httpx timeouts are per operation; the outer bound makes `remaining` hold for the whole attempt
-            async with asyncio.timeout(remaining):
-                response = await replica.client.post(
+            # httpx timeouts are per operation; the outer bound makes `budget` hold for the whole attempt
+            async with asyncio.timeout(budget):
+                request = replica.client.stream(
+                    "POST",
                     "/score",
-                    json={"items": items, "deadline_ms": deadline_ms},
-                    timeout=httpx.Timeout(remaining, connect=min(remaining, _CONNECT_TIMEOUT_S)),
+                    content=content,
+                    timeout=httpx.Timeout(budget, connect=min(budget, _CONNECT_TIMEOUT_S)),
                 )
+                async with request as response:
+                    outcome = await self._answer(response, [item.id for item in batch])
         except TimeoutError:
             outcome = _Failure(_TIMEOUT, "timeout", "timeout", retryable=True, replica_fault=True)
         except httpx.HTTPError as exc:
             outcome = _transport_failure(exc, replica.url)
-        else:
-            outcome = _match(chunk, response.content) if response.is_success else _http_failure(response)
         finally:
             replica.outstanding -= 1
         self._record(replica, outcome)
         return outcome
+
+    async def _answer(self, response: httpx.Response, ids: Sequence[str]) -> list[ItemScore] | _Failure:
+        if not response.is_success:
+            body = await _read_body(response, _MAX_ERROR_BODY_BYTES)
+            return _http_failure(response, b"" if isinstance(body, _Failure) else body)
+        body = await _read_body(response, self.max_response_bytes)
+        return body if isinstance(body, _Failure) else _match(ids, body)
 
     def _record(self, replica: _Replica, outcome: list[ItemScore] | _Failure) -> None:
         now = time.monotonic()

@@ -29,6 +29,9 @@ class ServicesConfig(BaseModel):
         None, description="Bearer token of both services (or env TRUST_GRPO_API_KEY)"
     )
     timeout_s: float = Field(120.0, gt=0, description="Deadline of one scoring call, retries included")
+    attempt_timeout_s: float | None = Field(
+        None, gt=0, description="Longest single request (default: half of timeout_s with several replicas)"
+    )
     max_retries: int = Field(4, ge=0, description="Retries of a failed request (connect, 5xx, 408, 429)")
     eject_after: int = Field(3, ge=1, description="Consecutive failures before a replica is ejected")
     eject_for_s: float = Field(5.0, gt=0, description="How long an ejected replica gets no traffic")

@@ -456,6 +456,7 @@ class Trainer:
         common: dict[str, Any] = {
             "api_key": services.api_key.get_secret_value() if services.api_key else None,
             "timeout_s": services.timeout_s,
+            "attempt_timeout_s": services.attempt_timeout_s,
             "max_retries": services.max_retries,
             "eject_after": services.eject_after,
             "eject_for_s": services.eject_for_s,
