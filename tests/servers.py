@@ -78,13 +78,12 @@ def start_server(
     port = free_port()
     log_path = tmp_dir / f"server-{port}.log"
     command = [sys.executable, "-m", "reward_server", "--port", str(port), *args]
+    environment = {**os.environ, **(env or {})}
     if api_key:
-        command += ["--api-key", api_key]
+        environment["REWARD_SERVER_API_KEY"] = api_key  # never on the command line
     started = time.monotonic()
     with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            command, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
-        )
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=environment)
     server = RunningServer(process, port, log_path, api_key)
     deadline = started + _READY_TIMEOUT_S
     while time.monotonic() < deadline:

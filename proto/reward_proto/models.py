@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from reward_proto import limits
+
 API_VERSION = "v1"
 
 
@@ -45,7 +47,9 @@ class ScoreItem(_Wire):
     group_id: Annotated[str | None, Field(max_length=256)] = None
     question: str | None = None
     images: list[str] | None = Field(
-        default=None, description="data:image/...;base64,... URIs only; remote URLs are refused"
+        default=None,
+        max_length=limits.MAX_IMAGES_PER_ITEM,
+        description="data:image/...;base64,... URIs only; remote URLs are refused",
     )
     response: str = Field(description="The full model response, usually <think>..</think><answer>..</answer>")
     ground_truth: str | None = Field(
@@ -54,7 +58,9 @@ class ScoreItem(_Wire):
     )
     answer_type: AnswerType = AnswerType.MATH
     choices: dict[str, str] | None = Field(
-        default=None, description="Option letter -> option text, for multiple choice"
+        default=None,
+        max_length=limits.MAX_CHOICES,
+        description="Option letter -> option text, for multiple choice",
     )
 
 
@@ -127,7 +133,12 @@ class Limits(_Wire):
     max_body_bytes: int
     max_response_chars: int
     max_ground_truth_chars: int
+    max_question_chars: int
+    max_choices: int = limits.MAX_CHOICES
+    max_choice_chars: int
+    max_images_per_item: int = limits.MAX_IMAGES_PER_ITEM
     max_image_bytes: int
+    max_image_pixels: int
     per_item_timeout_s: float
 
 

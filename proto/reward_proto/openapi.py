@@ -29,8 +29,10 @@ _SCHEMA_MODELS: dict[str, type[BaseModel]] = {
 
 _ERROR_CODES = {
     "400": "Malformed JSON",
-    "401": "Missing or wrong bearer token",
+    "401": "Missing or wrong bearer token (when the server has an API key)",
+    "408": "The request body was not received in time",
     "413": "Body or item count over the limit",
+    "415": "The body is not sent as application/json",
     "422": "Request does not match the schema",
     "429": "Queue full; retry after `Retry-After` seconds",
     "503": "Not ready or shutting down",
@@ -67,18 +69,19 @@ def openapi_document() -> dict[str, Any]:
                 "description": "One result per item, matched by id",
                 "content": _ref("ScoreResponse"),
             },
-            **_errors("400", "401", "413", "422", "429", "503"),
+            **_errors("400", "401", "408", "413", "415", "422", "429", "503"),
         },
-        "security": [{"bearer": []}],
     }
     probe = {"200": {"description": "OK", "content": _ref("HealthResponse")}}
+    # Probes answer without a key (Kubernetes and compose health checks carry none).
+    open_route: dict[str, Any] = {"security": []}
     return {
         "openapi": "3.1.0",
         "info": {"title": "Reward service", "version": API_VERSION},
         "paths": {
             "/score": {"post": {**score, "operationId": "score"}},
             "/v1/score": {"post": {**score, "operationId": "score_v1"}},
-            "/healthz": {"get": {"summary": "Process alive", "responses": probe}},
+            "/healthz": {"get": {"summary": "Process alive", "responses": probe, **open_route}},
             "/readyz": {
                 "get": {
                     "summary": "Engine loaded and queue below its high-water mark",
@@ -86,6 +89,7 @@ def openapi_document() -> dict[str, Any]:
                         **probe,
                         "503": {"description": "Not ready", "content": _ref("HealthResponse")},
                     },
+                    **open_route,
                 }
             },
             "/info": {
@@ -95,7 +99,6 @@ def openapi_document() -> dict[str, Any]:
                         "200": {"description": "OK", "content": _ref("InfoResponse")},
                         **_errors("401"),
                     },
-                    "security": [{"bearer": []}],
                 }
             },
             "/metrics": {
@@ -105,12 +108,22 @@ def openapi_document() -> dict[str, Any]:
                         "200": {
                             "description": "Prometheus text format",
                             "content": {"text/plain": {}},
-                        }
+                        },
+                        **_errors("401"),
                     },
-                    "security": [{"bearer": []}],
+                }
+            },
+            "/openapi.json": {
+                "get": {
+                    "summary": "This document",
+                    "responses": {
+                        "200": {"description": "OpenAPI 3.1", "content": {"application/json": {}}},
+                        **_errors("401"),
+                    },
                 }
             },
         },
+        "security": [{"bearer": []}],
         "components": {
             "schemas": defs["$defs"],
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},

@@ -41,6 +41,7 @@ def test_openapi_lists_every_route() -> None:
         "/readyz",
         "/info",
         "/metrics",
+        "/openapi.json",
     }
 
 

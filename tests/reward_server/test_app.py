@@ -15,6 +15,8 @@ from benchmarks.outcome_workload import mixed_items, power_towers, slow_item
 from tests.design import SERVER_METRICS
 from tests.servers import RunningServer, start_server
 
+KEY = "test-key-0123456789abcdef"
+
 
 def item(item_id: str, answer: str, truth: str, **extra: object) -> dict[str, object]:
     return {
@@ -23,6 +25,11 @@ def item(item_id: str, answer: str, truth: str, **extra: object) -> dict[str, ob
         "ground_truth": truth,
         **extra,
     }
+
+
+def distinct_slow_item(n: int) -> dict[str, object]:
+    """Seconds of sympy, different for each `n` (a repeated timeout is answered from memory)."""
+    return item(f"slow{n}", f"\\prod_{{k=1}}^{{{800 + n}}} (1+\\frac{{1}}{{k^2}})", "3")
 
 
 def error_of(response: httpx.Response) -> dict[str, str]:
@@ -194,7 +201,9 @@ def test_a_slow_item_does_not_hold_back_another_clients_items(server_dir: Path) 
 
 def test_short_deadline_gives_timeout_not_zero(client: httpx.Client) -> None:
     response = client.post(
-        "/score", json={"items": [item("late", "\\sqrt{2}", "\\sqrt{2}")], "deadline_ms": 1}
+        # symbolic, so it needs a worker (answers the server process can decide come back at once)
+        "/score",
+        json={"items": [item("late", "x^2 + 2x + 1", "(x+1)^2")], "deadline_ms": 1},
     )
     (result,) = response.json()["results"]
     assert result["status"] == "timeout"
@@ -208,8 +217,9 @@ def test_repeated_items_hit_the_cache(outcome_server: RunningServer) -> None:
         return float(line.split()[-1])
 
     before = hits()
-    outcome_server.score([item("c1", "\\frac{7}{9}", "\\frac{14}{18}")])
-    second = outcome_server.score([item("c2", "\\frac{7}{9}", "\\frac{14}{18}")])["results"][0]
+    # symbolic: the items the server process decides at once are not cached (nothing to save)
+    outcome_server.score([item("c1", "(y+2)^2", "y^2 + 4y + 4")])
+    second = outcome_server.score([item("c2", "(y+2)^2", "y^2 + 4y + 4")])["results"][0]
     assert second["id"] == "c2"
     assert second["score"] == 1.0
     assert hits() == before + 1
@@ -236,18 +246,20 @@ def test_metrics_use_the_design_names(outcome_server: RunningServer) -> None:
 
 @pytest.fixture(scope="module")
 def locked_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    server = start_server(tmp_path_factory.mktemp("locked"), "--verifier-workers", "1", api_key="s3cret")
+    server = start_server(tmp_path_factory.mktemp("locked"), "--verifier-workers", "1", api_key=KEY)
     yield server
     server.stop()
 
 
-@pytest.mark.parametrize("headers", [{}, {"authorization": "Bearer wrong"}, {"authorization": "s3cret"}])
+@pytest.mark.parametrize("headers", [{}, {"authorization": "Bearer wrong"}, {"authorization": KEY}])
 def test_api_key_is_required(locked_server: RunningServer, headers: dict[str, str]) -> None:
     for method, path in [
         ("POST", "/score"),
         ("GET", "/info"),
         ("GET", "/metrics"),
         ("GET", "/no-such-route"),
+        ("GET", "/openapi.json"),
+        ("POST", "/score/"),  # no redirect (it would answer before authentication)
     ]:
         response = httpx.request(method, locked_server.url + path, headers=headers, json={"items": []})
         assert response.status_code == 401, path
@@ -265,9 +277,30 @@ def test_the_right_key_is_accepted(locked_server: RunningServer) -> None:
 
 
 def test_queue_full_is_429_with_retry_after(server_dir: Path) -> None:
-    server = start_server(server_dir, "--verifier-workers", "1", "--max-queue-items", "5")
+    server = start_server(
+        server_dir,
+        "--verifier-workers",
+        "1",
+        "--max-queue-items",
+        "5",
+        "--max-items-per-request",
+        "5",
+        "--max-batch-items",
+        "1",
+        env={"REWARD_SERVER_MAX_CONCURRENT_BATCHES": "1"},
+    )
     try:
-        response = server.client.post("/score", json={"items": [item(str(n), "1", "1") for n in range(6)]})
+        # One slow item holds the only batch slot; four more wait in the queue.
+        busy = threading.Thread(
+            target=httpx.post,
+            args=(server.url + "/score",),
+            kwargs={"json": {"items": [distinct_slow_item(n) for n in range(5)]}, "timeout": 60},
+        )
+        busy.start()
+        time.sleep(0.5)
+        more = [item(f"m{n}", f"x^2 + {2 * n}x + {n * n}", f"(x+{n})^2") for n in range(2, 4)]
+        response = server.client.post("/score", json={"items": more})
+        busy.join(timeout=60)
         assert response.status_code == 429
         assert error_of(response)["type"] == "queue_full"
         assert int(response.headers["retry-after"]) >= 1

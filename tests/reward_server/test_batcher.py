@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import pytest
 from reward_proto import ItemStatus, ScoreResult
-from reward_server.batcher import Batcher, BatchLimits, Closed, QueueFull, Work
+from reward_server.batcher import Batcher, BatchLimits, Closed, NeverFits, QueueFull, Work
 
 
 class FakeEngine:
@@ -27,12 +27,19 @@ class FakeEngine:
         return [ScoreResult(id=work.id, status=ItemStatus.OK, score=0.5) for work in batch]
 
 
-def one_at_a_time(max_queue_items: int = 16_384) -> tuple[FakeEngine, Batcher]:
+def one_at_a_time(
+    max_queue_items: int = 16_384, max_queue_tokens: int = 8_000_000
+) -> tuple[FakeEngine, Batcher]:
     """A started batcher that runs one single-item batch at a time on an engine held closed
     (open it with `engine.gate.set()`)."""
     engine = FakeEngine()
     engine.gate.clear()
-    limits = BatchLimits(max_batch_items=1, max_concurrent_batches=1, max_queue_items=max_queue_items)
+    limits = BatchLimits(
+        max_batch_items=1,
+        max_concurrent_batches=1,
+        max_queue_items=max_queue_items,
+        max_queue_tokens=max_queue_tokens,
+    )
     batcher = Batcher(engine, limits)
     batcher.start()
     return engine, batcher
@@ -107,10 +114,25 @@ async def test_full_queue_refuses_the_whole_submission() -> None:
 
 
 async def test_token_bound_refuses_too() -> None:
-    batcher = Batcher(FakeEngine(), BatchLimits(max_queue_tokens=10))
-    batcher.start()
+    engine, batcher = one_at_a_time(max_queue_tokens=10)
+    batcher.submit([make_work("busy", tokens=1)])
+    await asyncio.sleep(0.05)
+    batcher.submit([make_work("q1", tokens=6)])
     with pytest.raises(QueueFull):
+        batcher.submit([make_work("q2", tokens=6)])  # fits once the queue drains: retry later
+    engine.gate.set()
+    await batcher.close(drain_timeout_s=5)
+
+
+async def test_work_that_could_never_fit_is_told_so() -> None:
+    """Past the bound on an empty queue: not `QueueFull`, which would tell the client to retry."""
+    batcher = Batcher(FakeEngine(), BatchLimits(max_queue_items=3, max_queue_tokens=10))
+    batcher.start()
+    with pytest.raises(NeverFits, match="max_queue_tokens"):
         batcher.submit([make_work("big", tokens=11)])
+    with pytest.raises(NeverFits, match="max_queue_items"):
+        batcher.submit([make_work(f"w{n}") for n in range(4)])
+    assert batcher.depth_items == 0
     await batcher.close(drain_timeout_s=5)
 
 

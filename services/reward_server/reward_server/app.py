@@ -2,32 +2,39 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
+import json
 import logging
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Annotated
+from collections.abc import AsyncIterator, Awaitable
+from contextlib import asynccontextmanager, suppress
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import BaseModel, ValidationError
-from reward_proto import HealthResponse, InfoResponse, Limits, ScoreRequest
+from pydantic import BaseModel, Field, ValidationError, create_model
+from reward_proto import HealthResponse, InfoResponse, Limits, ScoreItem, ScoreRequest
 from reward_proto.openapi import openapi_document
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from reward_server import __version__
-from reward_server.config import Settings
+from reward_server.config import Settings, is_loopback
 from reward_server.errors import (
+    ClientDisconnected,
     InvalidRequest,
     MalformedRequest,
+    MethodNotAllowed,
     NotFound,
     NotReady,
     PayloadTooLarge,
+    RequestTimeout,
     ServiceError,
     Unauthorized,
+    UnsupportedMediaType,
     envelope,
     status_code,
 )
@@ -39,6 +46,8 @@ logger = logging.getLogger(__name__)
 
 SCORE_PATHS = ("/score", "/v1/score")
 _JSON = "application/json"
+PROBE_PATHS = ("/healthz", "/readyz")
+T = TypeVar("T")
 
 
 def _json(model: BaseModel, status: int = 200) -> Response:
@@ -46,16 +55,11 @@ def _json(model: BaseModel, status: int = 200) -> Response:
 
 
 def _error_response(error: ServiceError) -> Response:
-    headers = {}
-    if error.retry_after_s is not None:
-        headers["Retry-After"] = str(error.retry_after_s)
-    if isinstance(error, Unauthorized):
-        headers["WWW-Authenticate"] = "Bearer"
     return Response(
         envelope(error.type, error.message),
         status_code=status_code(error),
         media_type=_JSON,
-        headers=headers,
+        headers=error.headers(),
     )
 
 
@@ -68,17 +72,57 @@ def _describe(exc: ValidationError) -> str:
     return "; ".join(parts) + (f" (and {more} more)" if more > 0 else "")
 
 
+def _require_json(request: Request) -> None:
+    """Only JSON bodies: a web page can send text/plain or a form to a local server without CORS."""
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if media_type != _JSON and not (media_type.startswith("application/") and media_type.endswith("+json")):
+        shown = media_type or "none"
+        raise UnsupportedMediaType(f"content-type {shown}: send the body as application/json")
+
+
 async def _read_body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"body of {declared} bytes (limit {limit})")
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"body over {limit} bytes")
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise PayloadTooLarge(f"body over {limit} bytes")
+            chunks.append(chunk)
+    except ClientDisconnect:
+        raise ClientDisconnected("the client closed the connection while sending the body") from None
     return b"".join(chunks)
+
+
+async def _unless(work: Awaitable[T], stop: Awaitable[Any], error: ServiceError) -> T:
+    """`work`'s result; if `stop` finishes first, `work` is cancelled and `error` raised."""
+    work_task = asyncio.ensure_future(work)
+    stop_task = asyncio.ensure_future(stop)
+    try:
+        await asyncio.wait({work_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (work_task, stop_task):
+            if not task.done():
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await task
+    if work_task.cancelled():
+        raise error
+    return work_task.result()
+
+
+async def _disconnected(receive: Receive) -> None:
+    """Returns when the client closes the connection (after the body was read)."""
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+def _bounded_request_model(max_items: int) -> type[ScoreRequest]:
+    """`ScoreRequest` whose parser stops at `max_items` items instead of building every one."""
+    items = (list[ScoreItem], Field(min_length=1, max_length=max_items))
+    return create_model("ScoreRequest", __base__=ScoreRequest, items=items)
 
 
 class _RequestMetrics:
@@ -124,6 +168,12 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.bearer_token is None and not is_loopback(settings.host):
+            logger.warning(
+                "SERVING %s WITHOUT AUTHENTICATION (REWARD_SERVER_ALLOW_UNAUTHENTICATED): anyone who can"
+                " reach this port can use it",
+                settings.host,
+            )
         service = ScoringService(build_scorer(settings, metrics), settings, metrics)
         await service.start()
         app.state.service = service
@@ -140,12 +190,14 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        openapi_url=None,  # served below, behind the key like every other route
+        redirect_slashes=False,  # a redirect would answer before authentication
     )
     app.state.metrics = metrics
-    app.openapi = lambda: openapi_document()  # type: ignore[method-assign]
     app.add_middleware(_RequestMetrics)
+    request_model = _bounded_request_model(settings.max_items_per_request)
 
-    expected_key = settings.api_key.get_secret_value().encode() if settings.api_key else None
+    expected_key = settings.bearer_token
 
     def has_api_key(request: Request) -> bool:
         if expected_key is None:
@@ -170,12 +222,19 @@ def create_app(settings: Settings) -> FastAPI:
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         # Unknown routes need the key too: without it, a 404 would tell which routes exist.
-        if not has_api_key(request):
+        if request.url.path not in PROBE_PATHS and not has_api_key(request):
             return _error_response(Unauthorized("missing or wrong bearer token"))
         if exc.status_code == 404:
             return _error_response(NotFound("no such route"))
+        if exc.status_code == 405:
+            allow = (exc.headers or {}).get("Allow", "")
+            message = f"{request.method} is not allowed here (allowed: {allow})"
+            return _error_response(MethodNotAllowed(message, allow=allow))
         return Response(
-            envelope("http_error", str(exc.detail)), status_code=exc.status_code, media_type=_JSON
+            envelope("http_error", str(exc.detail)),
+            status_code=exc.status_code,
+            media_type=_JSON,
+            headers=exc.headers,
         )
 
     @app.exception_handler(Exception)
@@ -184,23 +243,38 @@ def create_app(settings: Settings) -> FastAPI:
         return _error_response(ServiceError(f"internal error: {type(exc).__name__}"))
 
     async def score(request: Request, service: Service) -> Response:
-        body = await _read_body(request, settings.max_body_bytes)
+        _require_json(request)
+        reading = _read_body(request, settings.max_body_bytes)
+        # A drain does not wait for slow uploads: they are told to go elsewhere at once.
+        shutting_down = NotReady("the server is shutting down")
         try:
-            payload = ScoreRequest.model_validate_json(body)
+            async with asyncio.timeout(settings.body_read_timeout_s):
+                body = await _unless(reading, service.draining.wait(), shutting_down)
+        except TimeoutError:
+            limit = settings.body_read_timeout_s
+            raise RequestTimeout(f"the body was not received within {limit:g} s") from None
+        try:
+            payload = request_model.model_validate_json(body)
         except ValidationError as exc:
-            if any(error["type"] == "json_invalid" for error in exc.errors()):
+            errors = exc.errors()
+            if any(error["type"] == "json_invalid" for error in errors):
                 raise MalformedRequest(f"body is not valid JSON: {_describe(exc)}") from None
+            if any(error["type"] == "too_long" and tuple(error["loc"]) == ("items",) for error in errors):
+                limit = settings.max_items_per_request
+                raise PayloadTooLarge(f"more than {limit} items in one request (limit {limit})") from None
             raise InvalidRequest(_describe(exc)) from None
-        return _json(await service.score(payload))
+        # Work for a client that went away is cancelled, so its queued items are skipped.
+        gone = ClientDisconnected("the client closed the connection before its results were ready")
+        return _json(await _unless(service.score(payload), _disconnected(request.receive), gone))
 
     for path in SCORE_PATHS:
         app.add_api_route(path, score, methods=["POST"], dependencies=authorized, include_in_schema=False)
 
-    @app.get("/healthz", include_in_schema=False)
+    @app.api_route("/healthz", methods=["GET", "HEAD"], include_in_schema=False)
     async def healthz() -> Response:
         return _json(HealthResponse(status="ok"))
 
-    @app.get("/readyz", include_in_schema=False)
+    @app.api_route("/readyz", methods=["GET", "HEAD"], include_in_schema=False)
     async def readyz(request: Request) -> Response:
         service: ScoringService | None = getattr(request.app.state, "service", None)
         reason = "the scorer is still loading" if service is None else service.readiness()
@@ -221,11 +295,18 @@ def create_app(settings: Settings) -> FastAPI:
                     max_body_bytes=settings.max_body_bytes,
                     max_response_chars=settings.max_response_chars,
                     max_ground_truth_chars=settings.max_ground_truth_chars,
+                    max_question_chars=settings.max_question_chars,
+                    max_choice_chars=settings.max_choice_chars,
                     max_image_bytes=settings.max_image_bytes,
+                    max_image_pixels=settings.max_image_pixels,
                     per_item_timeout_s=settings.item_timeout_s,
                 ),
             )
         )
+
+    @app.get("/openapi.json", dependencies=authorized, include_in_schema=False)
+    async def openapi() -> Response:
+        return Response(json.dumps(openapi_document()), media_type=_JSON)
 
     @app.get("/metrics", dependencies=authorized, include_in_schema=False)
     async def prometheus_metrics() -> Response:

@@ -14,7 +14,7 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -24,7 +24,11 @@ logger = logging.getLogger(__name__)
 
 
 class QueueFull(Exception):
-    """Accepting the items would exceed the queue bound."""
+    """Accepting the items would exceed the queue bound now; later they may fit."""
+
+
+class NeverFits(Exception):
+    """The items exceed the queue bound on their own: they would not fit an empty queue."""
 
 
 class Closed(Exception):
@@ -41,6 +45,7 @@ class Work:
     group_key: str | None
     deadline: float
     future: asyncio.Future[ScoreResult]
+    origin: Hashable = None  # the request it came with
     enqueued_at: float = field(default_factory=time.monotonic)
 
 
@@ -104,10 +109,15 @@ class Batcher:
             self._loop_task = asyncio.create_task(self._run(), name="batcher")
 
     def submit(self, items: Sequence[Work]) -> None:
-        """Queue all of `items` or none of them (raises `QueueFull` / `Closed`)."""
+        """Queue all of `items` or none of them (raises `NeverFits` / `QueueFull` / `Closed`)."""
         if not self.accepting:
             raise Closed("the server is shutting down")
         tokens = sum(work.tokens for work in items)
+        limits = self.limits
+        if len(items) > limits.max_queue_items:
+            raise NeverFits(f"{len(items)} items; max_queue_items is {limits.max_queue_items}")
+        if tokens > limits.max_queue_tokens:
+            raise NeverFits(f"{tokens} estimated tokens; max_queue_tokens is {limits.max_queue_tokens}")
         if (
             len(self._queue) + len(items) > self.limits.max_queue_items
             or self._queued_tokens + tokens > self.limits.max_queue_tokens
@@ -148,8 +158,11 @@ class Batcher:
                 work.future.set_result(_timeout(work, "server shut down before this item was scored"))
         self._queue.clear()
         self._queued_tokens = 0
-        for task in list(self._running):
+        running = list(self._running)
+        for task in running:
             task.cancel()
+        # Their items are answered `timeout` as they unwind; wait so that close() returns after that.
+        await asyncio.gather(*running, return_exceptions=True)
 
     def _report_depth(self) -> None:
         if self._observer is not None:

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-import uvicorn
 from pydantic import ValidationError
 from reward_proto import ScorerName
 
 from reward_server.app import create_app
 from reward_server.config import Settings
+from reward_server.runtime import serve as run_server
 
 cli = typer.Typer(add_completion=False, help=__doc__, rich_markup_mode="rich")
 
@@ -29,9 +30,12 @@ def serve(
     ] = None,
     host: Annotated[str | None, typer.Option(help="Bind address (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="TCP port (default 8000).")] = None,
-    api_key: Annotated[
-        str | None,
-        typer.Option(help="Require `Authorization: Bearer <key>` (env REWARD_SERVER_API_KEY)."),
+    api_key_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="Require `Authorization: Bearer <key>` with the key in this file"
+            " (or env REWARD_SERVER_API_KEY; never on the command line, where `ps` shows it)."
+        ),
     ] = None,
     max_items_per_request: Annotated[int | None, typer.Option(help="Items per request; more: 413.")] = None,
     max_batch_items: Annotated[int | None, typer.Option(help="A batch closes at this many items.")] = None,
@@ -59,15 +63,7 @@ def serve(
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    config = uvicorn.Config(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level,
-        timeout_graceful_shutdown=int(settings.shutdown_timeout_s) or None,
-        access_log=False,
-    )
-    uvicorn.Server(config).run()
+    run_server(create_app(settings), settings)
 
 
 def main() -> None:

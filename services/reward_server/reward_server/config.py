@@ -2,18 +2,41 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
+from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, PrivateAttr, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from reward_proto import ScorerName, limits
+
+# Keys that ship in examples and docs; a server that accepts one is an open door.
+PLACEHOLDER_KEYS = frozenset(
+    {"change-me", "changeme", "change-me-too", "secret", "password", "replace-me", "your-api-key", "api-key"}
+)
+MIN_API_KEY_CHARS = 16
+# Upper bound of the per-item token estimate beyond chars / 4 (the thinking prompt template is ~340).
+ITEM_TOKEN_OVERHEAD = 512
+
+
+def is_loopback(host: str) -> bool:
+    """Whether binding `host` keeps the server on this machine."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to anything
 
 
 class Settings(BaseSettings):
     """Every setting of the reward server. Passed into `create_app`, never read globally."""
 
-    model_config = SettingsConfigDict(env_prefix="REWARD_SERVER_", extra="forbid", frozen=True)
+    # hide_input_in_errors: a refused key must not be printed back in the error
+    model_config = SettingsConfigDict(
+        env_prefix="REWARD_SERVER_", extra="forbid", frozen=True, hide_input_in_errors=True
+    )
 
     # --- what is served
     scorer: ScorerName = Field(ScorerName.OUTCOME, description="Which scorer this process serves")
@@ -21,7 +44,14 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=0, le=65535, description="TCP port (0 picks a free one)")
     api_key: SecretStr | None = Field(
         None,
-        description="When set, every route but /healthz and /readyz needs `Authorization: Bearer <key>`",
+        description="When set, every route but /healthz and /readyz needs `Authorization: Bearer <key>`"
+        f" (at least {MIN_API_KEY_CHARS} characters; empty or placeholder keys refuse to start)",
+    )
+    api_key_file: Path | None = Field(
+        None, description="Read the API key from this file (Docker/Kubernetes secrets); not with api_key"
+    )
+    allow_unauthenticated: bool = Field(
+        False, description="Serve a non-loopback address without an API key (refused unless set)"
     )
     backend: Literal["rules", "transformers", "vllm", "openai"] = Field(
         "rules", description="Thinking judge engine: rules (no model), transformers, vllm or openai"
@@ -37,8 +67,23 @@ class Settings(BaseSettings):
     max_ground_truth_chars: int = Field(
         limits.MAX_GROUND_TRUTH_CHARS, ge=1, description="Longer: item `invalid`"
     )
+    max_question_chars: int = Field(
+        limits.MAX_QUESTION_CHARS, ge=1, description="Longer questions: item `invalid`"
+    )
+    max_choice_chars: int = Field(
+        limits.MAX_CHOICE_CHARS, ge=1, description="A longer option letter or text: item `invalid`"
+    )
     max_image_bytes: int = Field(
         limits.MAX_IMAGE_BYTES, ge=1, description="Decoded image size limit (thinking)"
+    )
+    max_image_pixels: int = Field(
+        limits.MAX_IMAGE_PIXELS, ge=1, description="Declared width x height limit of an image (thinking)"
+    )
+    header_read_timeout_s: float = Field(
+        10.0, gt=0, description="A connection that has not sent a whole request head by then is closed"
+    )
+    body_read_timeout_s: float = Field(
+        60.0, gt=0, description="A request body not received whole by then: 408 and the connection closes"
     )
     default_deadline_ms: int = Field(60_000, gt=0, description="Deadline for requests that set none")
 
@@ -48,7 +93,11 @@ class Settings(BaseSettings):
     max_wait_ms: float = Field(2.0, ge=0, description="... or after waiting this long for more items")
     max_concurrent_batches: int = Field(8, ge=1, description="Batches handed to the engine at once")
     max_queue_items: int = Field(16_384, ge=1, description="Queue bound in items; past it, 429")
-    max_queue_tokens: int = Field(8_000_000, ge=1, description="Queue bound in tokens; past it, 429")
+    max_queue_tokens: int = Field(
+        32_000_000,
+        ge=1,
+        description="Queue bound in estimated tokens; past it, 429 (must hold one request of max_body_bytes)",
+    )
     ready_high_water: float = Field(
         0.9,
         gt=0,
@@ -62,10 +111,21 @@ class Settings(BaseSettings):
         ge=0,
         description="Each /score request waits this long first (emulates a slow judge in benchmarks)",
     )
-    shutdown_timeout_s: float = Field(30.0, ge=0, description="Time to finish queued work on SIGTERM")
+    shutdown_timeout_s: float = Field(
+        30.0,
+        ge=0,
+        description="On SIGTERM, queued and running work gets this long; then unfinished items are answered"
+        " `timeout` (each request still gets its JSON answer)",
+    )
 
     # --- outcome verifier
     item_timeout_s: float = Field(2.0, gt=0, description="Hard wall-clock limit per graded item")
+    remembered_timeouts: int = Field(
+        4096,
+        ge=0,
+        description="Items that hit the per-item limit are answered `timeout` at once next time"
+        " (LRU size; 0: forget)",
+    )
     verifier_workers: int = Field(
         default_factory=lambda: max(1, os.cpu_count() or 1), ge=1, description="Verifier processes"
     )
@@ -105,3 +165,61 @@ class Settings(BaseSettings):
     upstream_api_key: SecretStr | None = Field(None, description="Bearer token for the upstream judge")
     upstream_timeout_s: float = Field(60.0, gt=0, description="Per-call deadline to the upstream judge")
     upstream_retries: int = Field(2, ge=0, description="Retries on connect errors, 5xx and 429")
+
+    _bearer_token: bytes | None = PrivateAttr(None)
+
+    @model_validator(mode="after")
+    def _check_consistency(self) -> Settings:
+        if self.max_queue_items < self.max_items_per_request:
+            raise ValueError(
+                f"max_queue_items ({self.max_queue_items}) must hold one whole request"
+                f" (max_items_per_request {self.max_items_per_request})"
+            )
+        needed = self.max_body_bytes // 4 + self.max_items_per_request * ITEM_TOKEN_OVERHEAD
+        if self.max_queue_tokens < needed:
+            raise ValueError(
+                f"max_queue_tokens ({self.max_queue_tokens}) must hold one whole request: a body of"
+                f" max_body_bytes ({self.max_body_bytes}) can need {needed} estimated tokens"
+            )
+        self._bearer_token = self._resolve_api_key()
+        if self._bearer_token is None and not is_loopback(self.host) and not self.allow_unauthenticated:
+            raise ValueError(
+                f"host {self.host} is reachable from other machines and no API key is set: set"
+                " REWARD_SERVER_API_KEY or REWARD_SERVER_API_KEY_FILE, or"
+                " REWARD_SERVER_ALLOW_UNAUTHENTICATED=true to serve without authentication on purpose"
+            )
+        return self
+
+    def _resolve_api_key(self) -> bytes | None:
+        if self.api_key is not None and self.api_key_file is not None:
+            raise ValueError("set api_key or api_key_file, not both")
+        if self.api_key_file is not None:
+            try:
+                key = self.api_key_file.read_text().strip()
+            except OSError as exc:
+                raise ValueError(f"api_key_file {self.api_key_file}: {exc.strerror or exc}") from None
+            source = f"api_key_file {self.api_key_file}"
+        elif self.api_key is not None:
+            key = self.api_key.get_secret_value()
+            source = "REWARD_SERVER_API_KEY"
+        else:
+            return None
+        if not key.strip():
+            raise ValueError(
+                f"{source} is empty: unset it to serve without authentication (loopback only), or set a key"
+            )
+        if key.strip().lower() in PLACEHOLDER_KEYS:
+            raise ValueError(
+                f"{source} is a placeholder from the examples: generate a key (openssl rand -hex 32)"
+            )
+        if len(key) < MIN_API_KEY_CHARS:
+            raise ValueError(
+                f"{source} has {len(key)} characters (at least {MIN_API_KEY_CHARS}): generate a key"
+                " (openssl rand -hex 32)"
+            )
+        return key.encode()
+
+    @property
+    def bearer_token(self) -> bytes | None:
+        """The API key in force (from `api_key` or `api_key_file`), or None when auth is off."""
+        return self._bearer_token

@@ -94,6 +94,12 @@ class ServerMetrics:
             ["scorer", "reason"],
             registry=r,
         )
+        self.remembered_timeouts = Counter(
+            "reward_remembered_timeouts",
+            "Items answered `timeout` at once because the same item hit the per-item limit before",
+            ["scorer"],
+            registry=r,
+        ).labels(**s)
         self._scorer = scorer
 
     def observe_request(self, http_status: int, duration_s: float) -> None:

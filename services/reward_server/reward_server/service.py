@@ -3,17 +3,32 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
+import logging
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
-from reward_proto import ItemStatus, ScoreRequest, ScoreResponse, ScoreResult
+from reward_proto import ItemStatus, ScoreItem, ScoreRequest, ScoreResponse, ScoreResult
 
-from reward_server.batcher import Batcher, BatchLimits, Closed, QueueFull, Work
+from reward_server.batcher import Batcher, BatchLimits, Closed, NeverFits, QueueFull, Work
 from reward_server.cache import LRUCache
 from reward_server.config import Settings
 from reward_server.errors import NotReady, PayloadTooLarge, QueueFullError
 from reward_server.metrics import ServerMetrics
 from reward_server.scorers import Prepared, Scorer
+
+logger = logging.getLogger(__name__)
+
+
+# Requests smaller than this are prepared on the event loop: a thread hop would cost more than the work.
+_OFF_LOOP_CHARS = 32_768
+
+
+def _size(item: ScoreItem) -> int:
+    size = len(item.response) + len(item.ground_truth or "") + len(item.question or "")
+    size += sum(len(uri) for uri in item.images or ())
+    return size + sum(len(key) + len(text) for key, text in (item.choices or {}).items())
 
 
 class ScoringService:
@@ -36,18 +51,31 @@ class ScoringService:
             ),
             observer=metrics,
         )
+        # Preparation of large requests (extraction, guards, image checks) runs here, not on the loop.
+        self._preparer = ThreadPoolExecutor(max_workers=2, thread_name_prefix="prepare")
+        self._origins = itertools.count()
+        self.draining = asyncio.Event()
 
     async def start(self) -> None:
         await self.scorer.start()
         self.batcher.start()
 
-    async def close(self) -> None:
+    async def drain(self) -> None:
+        """Stop taking requests; queued and running work gets `shutdown_timeout_s`, then whatever is
+        unfinished is answered `timeout`, so that every accepted request can send its answer."""
+        if self.draining.is_set():
+            return
+        self.draining.set()
         await self.batcher.close(self.settings.shutdown_timeout_s)
+
+    async def close(self) -> None:
+        await self.drain()
         await self.scorer.close()
+        self._preparer.shutdown(wait=False, cancel_futures=True)
 
     def readiness(self) -> str | None:
         """None when ready, else why not."""
-        if not self.batcher.accepting:
+        if self.draining.is_set() or not self.batcher.accepting:
             return "shutting down"
         if not self.scorer.ready:
             return "engine not loaded"
@@ -64,44 +92,47 @@ class ScoringService:
             raise PayloadTooLarge(
                 f"{len(request.items)} items in one request (limit {settings.max_items_per_request})"
             )
-        if not self.batcher.accepting:
+        if self.draining.is_set():
             raise NotReady("the server is shutting down")
         deadline = time.monotonic() + (request.deadline_ms or settings.default_deadline_ms) / 1000
         if settings.added_latency_ms:
             # Per request, not per engine batch: items the scorer settles in `prepare` (the
             # verifier's fast path, the rules judge) never reach a batch but must pay it too.
             await asyncio.sleep(settings.added_latency_ms / 1000)
+        origin = next(self._origins)
+        if sum(_size(item) for item in request.items) > _OFF_LOOP_CHARS:
+            prepared = await asyncio.get_running_loop().run_in_executor(
+                self._preparer, self._prepare_all, request.items, deadline
+            )
+        else:
+            prepared = self._prepare_all(request.items, deadline)
         results: dict[str, ScoreResult] = {}
         work: list[Work] = []
         loop = asyncio.get_running_loop()
-        for item in request.items:
-            prepared = self.scorer.prepare(item)
-            if isinstance(prepared, ScoreResult):
-                results[item.id] = prepared
+        for item, outcome in zip(request.items, prepared, strict=True):
+            if isinstance(outcome, ScoreResult):
+                results[item.id] = outcome
                 continue
-            cached = self.cache.get(prepared.cache_key) if prepared.cache_key else None
+            cached = self.cache.get(outcome.cache_key) if outcome.cache_key else None
             if cached is not None:
                 self.metrics.cache_hits.inc()
                 results[item.id] = cached.model_copy(update={"id": item.id})
                 continue
-            work.append(
-                Work(
-                    item.id,
-                    prepared,
-                    prepared.tokens,
-                    prepared.group_key,
-                    deadline,
-                    loop.create_future(),
-                )
-            )
+            future = loop.create_future()
+            work.append(Work(item.id, outcome, outcome.tokens, outcome.group_key, deadline, future, origin))
         if work:
             try:
                 self.batcher.submit(work)
+            except NeverFits as exc:
+                raise PayloadTooLarge(f"this request can never be queued: {exc}") from exc
             except QueueFull as exc:
                 raise QueueFullError(str(exc), retry_after_s=settings.retry_after_s) from exc
-            except Closed as exc:
-                raise NotReady(str(exc)) from exc
-            await self._await_results(work, deadline, results)
+            except Closed:
+                # Accepted before the drain began: its items still get a status each.
+                for w in work:
+                    results[w.id] = _timeout(w.id, "server shut down before this item was scored")
+            else:
+                await self._await_results(work, deadline, results)
         ordered = [results[item.id] for item in request.items]
         for result in ordered:
             self.metrics.observe_item(result.status.value, result.score)
@@ -111,6 +142,21 @@ class ScoringService:
             model_version=self.scorer.model_version,
             results=ordered,
         )
+
+    def _prepare_all(self, items: Sequence[ScoreItem], deadline: float) -> list[Prepared | ScoreResult]:
+        """`prepare` each item within the request's deadline; one item's failure is its own `error`."""
+        prepared: list[Prepared | ScoreResult] = []
+        for item in items:
+            if time.monotonic() >= deadline:
+                prepared.append(_timeout(item.id, "deadline passed before this item was examined"))
+                continue
+            try:
+                prepared.append(self.scorer.prepare(item))
+            except Exception as exc:
+                logger.exception("preparing item %s failed", item.id)
+                message = f"preparing failed: {type(exc).__name__}: {exc}"[:300]
+                prepared.append(ScoreResult(id=item.id, status=ItemStatus.ERROR, error=message))
+        return prepared
 
     async def _await_results(
         self, work: list[Work], deadline: float, results: dict[str, ScoreResult]
@@ -125,9 +171,7 @@ class ScoringService:
                     future.cancel()
         for w in work:
             if w.future.cancelled():
-                results[w.id] = ScoreResult(
-                    id=w.id, status=ItemStatus.TIMEOUT, error="deadline passed while scoring"
-                )
+                results[w.id] = _timeout(w.id, "deadline passed while scoring")
                 continue
             result = w.future.result()
             results[w.id] = result
@@ -138,13 +182,13 @@ class ScoringService:
     async def _process_batch(self, batch: Sequence[Work]) -> list[ScoreResult]:
         prepared = [w.payload for w in batch]
         assert all(isinstance(p, Prepared) for p in prepared)
-
-        def settle(index: int, result: ScoreResult) -> None:
-            if not batch[index].future.done():
-                batch[index].future.set_result(result)
-
         return await self.scorer.score_batch(
             prepared,  # type: ignore[arg-type]
             [w.deadline for w in batch],
-            on_result=settle,
+            [w.origin for w in batch],
+            answers=[w.future for w in batch],
         )
+
+
+def _timeout(item_id: str, reason: str) -> ScoreResult:
+    return ScoreResult(id=item_id, status=ItemStatus.TIMEOUT, error=reason)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import asyncio
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -37,18 +38,22 @@ class Scorer(Protocol):
     async def close(self) -> None: ...
 
     def prepare(self, item: ScoreItem) -> Prepared | ScoreResult:
-        """Validate one item; a `ScoreResult` here (status `invalid`) answers it at once."""
+        """Validate one item and do its cheap work; a `ScoreResult` here answers it at once.
+        Runs off the event loop for large requests, so it must not touch shared mutable state."""
         ...
 
     async def score_batch(
         self,
         batch: Sequence[Prepared],
         deadlines: Sequence[float],
-        on_result: Callable[[int, ScoreResult], None] | None = None,
+        origins: Sequence[Hashable],
+        answers: Sequence[asyncio.Future[ScoreResult]] | None = None,
     ) -> list[ScoreResult]:
-        """One result per prepared item, in order. `deadlines` are `time.monotonic()` values.
-        A scorer that finishes items at different times reports each to `on_result` (index,
-        result) as soon as it is done, so that one slow item does not hold back the others."""
+        """One result per prepared item, in order. `deadlines` are `time.monotonic()` values;
+        `origins` name the request of each item, for a scorer that shares workers fairly.
+        A scorer that finishes items at different times sets each item's result on its future in
+        `answers` as soon as it is done, so that one slow item does not hold back the others; a
+        future that is cancelled means nobody waits for that item any more (stop working on it)."""
         ...
 
 
@@ -63,10 +68,12 @@ def build_scorer(settings: Settings, metrics: ServerMetrics) -> Scorer:
 
         return OutcomeScorer(settings, metrics)
     from reward_server.scorers.thinking import ThinkingScorer, build_judge
+    from reward_server.scorers.thinking.scorer import ItemLimits
 
-    return ThinkingScorer(
-        build_judge(settings),
-        metrics,
+    limits = ItemLimits(
         max_response_chars=settings.max_response_chars,
+        max_question_chars=settings.max_question_chars,
         max_image_bytes=settings.max_image_bytes,
+        max_image_pixels=settings.max_image_pixels,
     )
+    return ThinkingScorer(build_judge(settings), metrics, limits)

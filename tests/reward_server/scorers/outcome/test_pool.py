@@ -48,20 +48,80 @@ async def test_an_item_over_the_limit_times_out_and_the_worker_is_replaced(
     assert workers.worker_pids != [first_pid]
 
 
-async def test_a_worker_killed_mid_item_gives_error_and_is_replaced() -> None:
+async def _kill_the_worker_of(workers: WorkerPool, old_pid: int | None = None) -> int:
+    """SIGKILL the worker (waiting first for a replacement of `old_pid` to be up)."""
+    while True:
+        pids = workers.worker_pids
+        if pids and pids[0] != old_pid:
+            os.kill(pids[0], signal.SIGKILL)
+            return pids[0]
+        await asyncio.sleep(0.05)
+
+
+async def test_a_worker_killed_twice_mid_item_gives_error_and_is_replaced() -> None:
+    restarts: list[str] = []
+    workers = WorkerPool(workers=1, item_timeout_s=30, on_restart=restarts.append)
+    await workers.start()
+    try:
+        task = asyncio.create_task(workers.run(SLOW, later()))
+        await asyncio.sleep(0.2)
+        first = await _kill_the_worker_of(workers)
+        await asyncio.sleep(0.5)  # the item is retried on a fresh worker: kill that one too
+        await _kill_the_worker_of(workers, first)
+        result = await task
+        assert result.status == "error"
+        assert "died twice" in result.reason
+        assert (await workers.run(FAST, later())).accuracy == 1.0
+        assert restarts == ["crash", "crash"]
+    finally:
+        await workers.close()
+
+
+async def test_an_item_whose_worker_was_killed_once_is_graded_on_a_fresh_one() -> None:
+    """The OOM killer or an operator, not the item: it gets one more try."""
+    restarts: list[str] = []
+    workers = WorkerPool(workers=1, item_timeout_s=30, on_restart=restarts.append)
+    await workers.start()
+    try:
+        task = asyncio.create_task(workers.run(Job("math", "x^2 + 2x + 1", "(x+1)^2"), later()))
+        await _kill_the_worker_of(workers)
+        result = await task
+        assert (result.status, result.accuracy) == ("ok", 1.0)
+        assert len(restarts) == 1
+    finally:
+        await workers.close()
+
+
+async def test_a_worker_that_died_idle_is_replaced_before_the_next_item() -> None:
     restarts: list[str] = []
     workers = WorkerPool(workers=1, item_timeout_s=30, on_restart=restarts.append)
     await workers.start()
     try:
         (pid,) = workers.worker_pids
-        task = asyncio.create_task(workers.run(SLOW, later()))
-        await asyncio.sleep(0.1)
         os.kill(pid, signal.SIGKILL)
-        result = await task
-        assert result.status == "error"
-        assert "died" in result.reason
-        assert (await workers.run(FAST, later())).accuracy == 1.0
-        assert restarts == ["crash"]
+        await asyncio.to_thread(lambda: psutil.Process(pid).wait(timeout=30))
+        assert (await workers.run(FAST, later())).status == "ok"
+        assert restarts == ["crash_idle"]
+    finally:
+        await workers.close()
+
+
+async def test_one_origins_slow_jobs_share_the_workers_with_another_origin() -> None:
+    """A free worker takes the job of the origin with the fewest jobs running, not the oldest job."""
+    workers = WorkerPool(workers=1, item_timeout_s=0.2)
+    await workers.start()
+    try:
+        finished: list[str] = []
+
+        async def run(name: str, job: Job, origin: str) -> None:
+            await workers.run(job, later(), origin)
+            finished.append(name)
+
+        noisy = [asyncio.create_task(run(f"slow{n}", SLOW, "noisy")) for n in range(6)]
+        await asyncio.sleep(0.1)  # slow0 is running; five more of its origin wait
+        await run("quiet", FAST, "quiet")
+        assert finished == ["slow0", "quiet"]
+        await asyncio.gather(*noisy)
     finally:
         await workers.close()
 

@@ -5,6 +5,10 @@ pipe for at most the per-item limit, and on expiry kills the process (no `signal
 cooperation needed from the worker) and starts a fresh one from a forkserver that has the heavy
 libraries preloaded. A hostile item therefore costs one worker at most `item_timeout_s`; the
 other workers keep draining the shared queue.
+
+The queue is fair between origins (requests): a free worker takes the oldest job of the origin
+with the fewest jobs running, so one request full of slow items holds at most its share of the
+workers while another request waits, instead of every worker in turn.
 """
 
 from __future__ import annotations
@@ -13,10 +17,11 @@ import asyncio
 import contextlib
 import logging
 import multiprocessing
-import queue
 import threading
 import time
-from collections.abc import Callable
+from collections import Counter, deque
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.context import ForkServerContext
 from multiprocessing.process import BaseProcess
@@ -26,7 +31,72 @@ from reward_server.scorers.outcome.worker import PRELOAD_MODULES, Job, JobResult
 logger = logging.getLogger(__name__)
 
 _STARTUP_TIMEOUT_S = 60.0
-_Entry = tuple[Job, float, "asyncio.Future[JobResult]", asyncio.AbstractEventLoop]
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    job: Job
+    deadline: float
+    future: asyncio.Future[JobResult]
+    loop: asyncio.AbstractEventLoop
+    origin: Hashable
+    sequence: int
+
+
+class _FairQueue:
+    """Jobs by origin; `get` serves the origin with the fewest jobs running and, among those, the
+    one served longest ago (round robin), each origin's jobs in order."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Condition()
+        self._waiting: dict[Hashable, deque[_Entry]] = {}
+        self._running: Counter[Hashable] = Counter()
+        self._served: dict[Hashable, int] = {}  # origin -> the tick of its last job taken
+        self._sequence = 0
+        self._ticks = 0
+        self._closing = False
+
+    def put(self, job: Job, deadline: float, future: asyncio.Future[JobResult], origin: Hashable) -> None:
+        with self._lock:
+            self._sequence += 1
+            entry = _Entry(job, deadline, future, future.get_loop(), origin, self._sequence)
+            self._waiting.setdefault(origin, deque()).append(entry)
+            self._lock.notify()
+
+    def get(self) -> _Entry | None:
+        """The next job (counted as running until `done`), or None once closing and empty."""
+        with self._lock:
+            while not self._waiting:
+                if self._closing:
+                    return None
+                self._lock.wait()
+            origin = min(self._waiting, key=self._priority)
+            jobs = self._waiting[origin]
+            entry = jobs.popleft()
+            if not jobs:
+                del self._waiting[origin]
+            self._running[origin] += 1
+            self._ticks += 1
+            self._served[origin] = self._ticks
+            return entry
+
+    def _priority(self, origin: Hashable) -> tuple[int, int, int]:
+        return self._running[origin], self._served.get(origin, -1), self._waiting[origin][0].sequence
+
+    def done(self, entry: _Entry) -> None:
+        with self._lock:
+            origin = entry.origin
+            self._running[origin] -= 1
+            if not self._running[origin]:
+                del self._running[origin]
+                if origin not in self._waiting:
+                    del self._served[origin]  # every request is an origin: keep only live ones
+
+    def close(self) -> None:
+        """Let `get` return None once the queued jobs are taken."""
+        with self._lock:
+            self._closing = True
+            self._lock.notify_all()
 
 
 class PoolClosed(RuntimeError):
@@ -95,23 +165,49 @@ class _Slot:
         self._connection.close()
         self._process = self._connection = None
 
-    def _execute(self, job: Job, deadline: float) -> tuple[JobResult, str | None]:
-        """The job's result, and why the worker must be replaced (None while it is healthy)."""
-        if self._connection is None:
-            self._spawn()
+    def _idle_worker_died(self) -> bool:
+        """An idle worker has nothing to say: a readable pipe means it closed (it died)."""
+        assert self._process is not None
         assert self._connection is not None
-        limit = self._pool.item_timeout_s
-        budget = min(limit, deadline - time.monotonic())
         try:
-            self._connection.send(job)
-            if self._connection.poll(max(0.0, budget)):
-                result: JobResult = self._connection.recv()
-                return result, None
-        except (EOFError, OSError):
-            return JobResult("error", None, "verifier worker died while grading this item"), "crash"
-        if budget < limit:
-            return JobResult("timeout", None, "the request deadline passed while grading"), "timeout"
-        return JobResult("timeout", None, f"grading exceeded the {limit:g} s per-item limit"), "timeout"
+            return not self._process.is_alive() or self._connection.poll(0)
+        except OSError:
+            return True
+
+    def _execute(self, job: Job, deadline: float) -> tuple[JobResult, str | None]:
+        """The job's result, and why the worker must be replaced (None while it is healthy).
+
+        A worker that died while idle is replaced before the job is sent. A worker that dies
+        during the job may have died of something else (the OOM killer, an operator), so the job
+        gets one more try on a fresh worker; a second death is the item's own `error`.
+        """
+        for attempt in range(2):
+            if self._connection is not None and self._idle_worker_died():
+                self._stop_process(kill=True)
+                self._pool.on_restart("crash_idle")
+            if self._connection is None:
+                self._spawn()
+            assert self._connection is not None
+            limit = self._pool.item_timeout_s
+            budget = min(limit, deadline - time.monotonic())
+            if budget <= 0:
+                return JobResult("timeout", None, "the request deadline passed while grading"), None
+            try:
+                self._connection.send(job)
+                if self._connection.poll(budget):
+                    result: JobResult = self._connection.recv()
+                    return result, None
+            except (EOFError, OSError):
+                if attempt == 0:
+                    self._stop_process(kill=True)
+                    self._pool.on_restart("crash")
+                    continue
+                return JobResult("error", None, "verifier worker died twice while grading this item"), "crash"
+            if budget < limit:
+                return JobResult("timeout", None, "the request deadline passed while grading"), "timeout"
+            reason = f"grading exceeded the {limit:g} s per-item limit"
+            return JobResult("timeout", None, reason, over_limit=True), "timeout"
+        raise AssertionError("unreachable")
 
     def _serve(self) -> None:
         try:
@@ -125,21 +221,10 @@ class _Slot:
             entry = self._pool.jobs.get()
             if entry is None:
                 break
-            job, deadline, future, loop = entry
-            if future.done():
-                continue
-            replace_because: str | None = None
-            if time.monotonic() >= deadline:
-                result = JobResult("timeout", None, "deadline passed before grading started")
-            else:
-                try:
-                    result, replace_because = self._execute(job, deadline)
-                except Exception as exc:
-                    logger.exception("verifier slot %d failed", self._index)
-                    result = JobResult("error", None, f"verifier worker unavailable: {exc}")
-            if replace_because is not None:
-                self._stop_process(kill=True)
-            loop.call_soon_threadsafe(_resolve, future, result)
+            try:
+                replace_because = self._serve_one(entry)
+            finally:
+                self._pool.jobs.done(entry)
             if replace_because is not None:
                 # Answer first, then pay for the replacement before taking the next job.
                 self._pool.on_restart(replace_because)
@@ -148,6 +233,24 @@ class _Slot:
                 except Exception:
                     logger.exception("verifier worker %d not replaced; the next job retries", self._index)
         self._stop_process(kill=False)
+
+    def _serve_one(self, entry: _Entry) -> str | None:
+        """Grade one entry and answer it; returns why the worker must be replaced, if it must."""
+        if entry.future.done():
+            return None  # cancelled: its request is gone
+        replace_because: str | None = None
+        if time.monotonic() >= entry.deadline:
+            result = JobResult("timeout", None, "deadline passed before grading started")
+        else:
+            try:
+                result, replace_because = self._execute(entry.job, entry.deadline)
+            except Exception as exc:
+                logger.exception("verifier slot %d failed", self._index)
+                result = JobResult("error", None, f"verifier worker unavailable: {exc}")
+        if replace_because is not None:
+            self._stop_process(kill=True)
+        entry.loop.call_soon_threadsafe(_resolve, entry.future, result)
+        return replace_because
 
 
 class WorkerPool:
@@ -166,7 +269,7 @@ class WorkerPool:
         self.memory_limit_bytes = memory_limit_bytes
         self.on_restart = on_restart or (lambda reason: None)
         self.context = _context()
-        self.jobs: queue.SimpleQueue[_Entry | None] = queue.SimpleQueue()
+        self.jobs = _FairQueue()
         self._slots = [_Slot(self, index) for index in range(workers)]
         self._closed = False
 
@@ -182,13 +285,13 @@ class WorkerPool:
     def worker_pids(self) -> list[int]:
         return [pid for slot in self._slots if (pid := slot.pid) is not None]
 
-    async def run(self, job: Job, deadline: float) -> JobResult:
-        """Grade one job; `deadline` is a `time.monotonic()` value."""
+    async def run(self, job: Job, deadline: float, origin: Hashable = None) -> JobResult:
+        """Grade one job; `deadline` is a `time.monotonic()` value. Jobs of one `origin` (a request)
+        share the workers fairly with other origins' jobs."""
         if self._closed:
             raise PoolClosed("the verifier pool is closed")
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[JobResult] = loop.create_future()
-        self.jobs.put((job, deadline, future, loop))
+        future: asyncio.Future[JobResult] = asyncio.get_running_loop().create_future()
+        self.jobs.put(job, deadline, future, origin)
         return await future
 
     async def close(self) -> None:
@@ -196,7 +299,6 @@ class WorkerPool:
         if self._closed:
             return
         self._closed = True
-        for _ in self._slots:
-            self.jobs.put(None)
+        self.jobs.close()
         for slot in self._slots:
             await asyncio.to_thread(slot.thread.join)

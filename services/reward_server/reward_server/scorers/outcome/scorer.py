@@ -6,17 +6,18 @@ import asyncio
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 
 from reward_proto import AnswerType, ItemStatus, OutcomeDetails, ScoreItem, ScoreResult, ScorerName
 
+from reward_server.cache import LRUCache
 from reward_server.config import Settings
 from reward_server.metrics import ServerMetrics
 from reward_server.scorers.base import Prepared
 from reward_server.scorers.outcome import extract, fast, guards
 from reward_server.scorers.outcome.pool import WorkerPool
-from reward_server.scorers.outcome.worker import Job, JobKind, JobResult
+from reward_server.scorers.outcome.worker import Job, JobKind
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ class _Graded:
 @dataclass(frozen=True, slots=True)
 class _Payload:
     extraction: extract.Extraction
-    truth: str
+    job: Job
 
 
 def _ok(accuracy: float, reason: str) -> _Graded:
@@ -64,6 +65,8 @@ class OutcomeScorer:
             memory_limit_bytes=settings.worker_memory_bytes,
             on_restart=metrics.observe_worker_restart,
         )
+        self._metrics = metrics
+        self._timed_out: LRUCache[str] = LRUCache(settings.remembered_timeouts)
         self._started = False
 
     @property
@@ -83,10 +86,14 @@ class OutcomeScorer:
         await self._pool.close()
 
     def prepare(self, item: ScoreItem) -> Prepared | ScoreResult:
+        """Limits, extraction, policy and the fast paths; only items that need a worker go on."""
         settings = self._settings
         if len(item.response) > settings.max_response_chars:
             reason = f"response has {len(item.response)} characters (limit {settings.max_response_chars})"
             return _invalid(item.id, reason, None)
+        refused = self._choices_refusal(item.choices)
+        if refused:
+            return _invalid(item.id, refused, None)
         extraction = extract.extract_answer(item.response)
         if item.ground_truth is None or not extract.strip_answer_tag(item.ground_truth):
             return _invalid(item.id, "ground_truth is required and must not be empty", extraction)
@@ -95,61 +102,85 @@ class OutcomeScorer:
             reason = f"ground_truth has {len(item.ground_truth)} characters (limit {limit})"
             return _invalid(item.id, reason, extraction)
         truth = extract.strip_answer_tag(item.ground_truth)
-        key_fields = [
-            extraction.format_ok,
-            extraction.answer,
-            extraction.reason,
-            truth,
-            item.answer_type.value,
-            sorted((item.choices or {}).items()),
-        ]
-        cache_key = hashlib.blake2b(json.dumps(key_fields).encode(), digest_size=16).hexdigest()
+        if extraction.answer is None:
+            return self._result(item.id, extraction, _ok(0.0, extraction.reason or "no_answer"))
+        decided = self._screen(item, extraction.answer, truth)
+        if isinstance(decided, _Graded):
+            return self._result(item.id, extraction, decided)
+        key = json.dumps([extraction.format_ok, extraction.answer, truth, item.answer_type.value])
+        cache_key = hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
         return Prepared(
             item=item,
             tokens=(len(item.response) + len(truth)) // 4 + 1,
             group_key=item.group_id,
             cache_key=cache_key,
-            payload=_Payload(extraction, truth),
+            payload=_Payload(extraction, decided),
         )
 
     async def score_batch(
         self,
         batch: Sequence[Prepared],
         deadlines: Sequence[float],
-        on_result: Callable[[int, ScoreResult], None] | None = None,
+        origins: Sequence[Hashable],
+        answers: Sequence[asyncio.Future[ScoreResult]] | None = None,
     ) -> list[ScoreResult]:
         async def settle(index: int) -> ScoreResult:
             try:
-                result = await self._score(batch[index], deadlines[index])
+                result = await self._score(batch[index], deadlines[index], origins[index])
             except Exception as exc:  # one item's failure is that item's error, never the batch's
                 logger.exception("grading item %s failed", batch[index].item.id)
                 message = f"grading failed: {type(exc).__name__}: {exc}"[:300]
                 result = ScoreResult(id=batch[index].item.id, status=ItemStatus.ERROR, error=message)
-            if on_result is not None:
-                on_result(index, result)
+            if answers is not None and not answers[index].done():
+                answers[index].set_result(result)
             return result
 
-        return list(await asyncio.gather(*(settle(index) for index in range(len(batch)))))
+        tasks = [asyncio.ensure_future(settle(index)) for index in range(len(batch))]
+        for answer, task in zip(answers or (), tasks, strict=False):
+            answer.add_done_callback(_cancel_when_abandoned(task))
+        outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+        abandoned = "nobody waits for this item any more"
+        return [
+            outcome
+            if isinstance(outcome, ScoreResult)
+            else ScoreResult(id=prepared.item.id, status=ItemStatus.TIMEOUT, error=abandoned)
+            for prepared, outcome in zip(batch, outcomes, strict=True)
+        ]
 
-    async def _score(self, prepared: Prepared, deadline: float) -> ScoreResult:
+    async def _score(self, prepared: Prepared, deadline: float, origin: Hashable) -> ScoreResult:
         payload = prepared.payload
         assert isinstance(payload, _Payload)
-        extraction = payload.extraction
-        if extraction.answer is None:
-            graded = _ok(0.0, extraction.reason or "no_answer")
+        key = prepared.cache_key or ""
+        remembered = self._timed_out.get(key)
+        if remembered is not None:
+            self._metrics.remembered_timeouts.inc()
+            graded = _Graded(ItemStatus.TIMEOUT, None, f"{remembered} (an earlier try; not graded again)")
         else:
-            graded = await self._grade(prepared.item, extraction.answer, payload.truth, deadline)
+            job_result = await self._pool.run(payload.job, deadline, origin)
+            if job_result.over_limit:
+                self._timed_out.put(key, job_result.reason)
+            graded = _Graded(ItemStatus(job_result.status), job_result.accuracy, job_result.reason)
+        return self._result(prepared.item.id, payload.extraction, graded)
+
+    def _result(self, item_id: str, extraction: extract.Extraction, graded: _Graded) -> ScoreResult:
         details = _details(extraction, graded.accuracy, graded.reason)
         if graded.status is not ItemStatus.OK or graded.accuracy is None:
-            return ScoreResult(
-                id=prepared.item.id, status=graded.status, details=details, error=graded.reason
-            )
+            return ScoreResult(id=item_id, status=graded.status, details=details, error=graded.reason)
         return ScoreResult(
-            id=prepared.item.id,
+            id=item_id,
             status=ItemStatus.OK,
             score=self._apply_format_policy(graded.accuracy, extraction.format_ok),
             details=details,
         )
+
+    def _choices_refusal(self, choices: dict[str, str] | None) -> str | None:
+        if not choices:
+            return None
+        settings = self._settings
+        longest = max(max(len(letter), len(text)) for letter, text in choices.items())
+        if longest > settings.max_choice_chars:
+            return f"a choice has {longest} characters (limit {settings.max_choice_chars})"
+        return None
 
     def _apply_format_policy(self, accuracy: float, format_ok: bool) -> float:
         if self._settings.format_policy == "gate":
@@ -157,7 +188,8 @@ class OutcomeScorer:
         weight = self._settings.format_weight
         return min(1.0, max(0.0, (1 - weight) * accuracy + weight * float(format_ok)))
 
-    async def _grade(self, item: ScoreItem, answer: str, truth: str, deadline: float) -> _Graded:
+    def _screen(self, item: ScoreItem, answer: str, truth: str) -> _Graded | Job:
+        """A verdict when the server process can decide, else the job for a worker."""
         if item.answer_type is AnswerType.MULTIPLE_CHOICE:
             return self._grade_choice(answer, truth, item.choices)
         if item.answer_type in (AnswerType.MATH, AnswerType.NUMERICAL):
@@ -165,8 +197,7 @@ class OutcomeScorer:
             if isinstance(decided, _Graded):
                 return decided
             answer, truth = decided
-        job = Job(_SYMBOLIC_TYPES[item.answer_type], answer, truth, self._job_options(item.answer_type))
-        return _from_job(await self._pool.run(job, deadline))
+        return Job(_SYMBOLIC_TYPES[item.answer_type], answer, truth, self._job_options(item.answer_type))
 
     def _screen_math(self, answer_type: AnswerType, answer: str, truth: str) -> _Graded | tuple[str, str]:
         """Policy and cheap decisions before any symbolic work: candidates, hostility, fast paths."""
@@ -218,6 +249,16 @@ class OutcomeScorer:
         return {}
 
 
+def _cancel_when_abandoned(task: asyncio.Task[ScoreResult]) -> Callable[[asyncio.Future[ScoreResult]], None]:
+    """Cancelling the task cancels its pool job, which a worker then skips."""
+
+    def callback(answer: asyncio.Future[ScoreResult]) -> None:
+        if answer.cancelled():
+            task.cancel()
+
+    return callback
+
+
 def _details(extraction: extract.Extraction | None, accuracy: float | None, reason: str) -> OutcomeDetails:
     if extraction is None:
         return OutcomeDetails(format_ok=None, extracted=None, accuracy=None, reason=reason)
@@ -231,7 +272,3 @@ def _invalid(item_id: str, reason: str, extraction: extract.Extraction | None) -
     return ScoreResult(
         id=item_id, status=ItemStatus.INVALID, details=_details(extraction, None, reason), error=reason
     )
-
-
-def _from_job(result: JobResult) -> _Graded:
-    return _Graded(ItemStatus(result.status), result.accuracy, result.reason)

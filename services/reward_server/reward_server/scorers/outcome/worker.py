@@ -37,6 +37,7 @@ class JobResult:
     status: JobStatus
     accuracy: float | None
     reason: str
+    over_limit: bool = False  # a timeout at the per-item limit (the item's own cost, not a deadline)
 
 
 class UnusableGroundTruth(ValueError):

@@ -16,8 +16,8 @@ class ImageRefused(ValueError):
     """Why an image cannot be judged; the item becomes `invalid` with this message."""
 
 
-def check_image(uri: str, max_bytes: int) -> bytes:
-    """Decoded bytes of a valid image data URI, or `ImageRefused`."""
+def check_image(uri: str, max_bytes: int, max_pixels: int) -> bytes:
+    """Decoded bytes of a valid image data URI of at most `max_pixels` (declared), or `ImageRefused`."""
     if not uri.startswith("data:"):
         raise ImageRefused("images must be data:image/...;base64 URIs; remote URLs are not fetched")
     match = _DATA_URI.match(uri)
@@ -34,7 +34,15 @@ def check_image(uri: str, max_bytes: int) -> bytes:
         raise ImageRefused(f"image of {len(data)} bytes (limit {max_bytes})")
     try:
         with Image.open(io.BytesIO(data)) as image:
+            # The header's size, before any pixel is decoded: a small file can declare a huge image.
+            width, height = image.size
+            if width * height > max_pixels:
+                raise ImageRefused(f"image of {width}x{height} pixels (limit {max_pixels} pixels)")
             image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+    except ImageRefused:
+        raise
+    except Image.DecompressionBombError:
+        raise ImageRefused(f"image declares more than {max_pixels} pixels") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise ImageRefused("bytes are not a readable image") from None
     return data

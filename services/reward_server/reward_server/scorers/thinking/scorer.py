@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
-from collections.abc import Callable, Sequence
+import json
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
 
 from reward_proto import ItemStatus, ScoreItem, ScoreResult, ScorerName, ThinkingDetails
 
@@ -17,18 +20,25 @@ RAW_CAP = 200
 _TEMPLATE_TOKENS = len(template()) // 4
 
 
+@dataclass(frozen=True, slots=True)
+class ItemLimits:
+    """Per-item limits of the thinking scorer; an item over one is `invalid`."""
+
+    max_response_chars: int
+    max_question_chars: int
+    max_image_bytes: int
+    max_image_pixels: int
+
+
 class ThinkingScorer:
     """Scores whole reasoning traces in [0, 1] with a judge."""
 
     name = ScorerName.THINKING
 
-    def __init__(
-        self, judge: Judge, metrics: ServerMetrics, *, max_response_chars: int, max_image_bytes: int
-    ) -> None:
+    def __init__(self, judge: Judge, metrics: ServerMetrics, limits: ItemLimits) -> None:
         self._judge = judge
         self._metrics = metrics
-        self._max_response_chars = max_response_chars
-        self._max_image_bytes = max_image_bytes
+        self._limits = limits
         self.model = judge.model
         self.model_version = judge.model_version
 
@@ -43,27 +53,32 @@ class ThinkingScorer:
         await self._judge.close()
 
     def prepare(self, item: ScoreItem) -> Prepared | ScoreResult:
-        if len(item.response) > self._max_response_chars:
+        limits = self._limits
+        if len(item.response) > limits.max_response_chars:
             return invalid(
-                item.id, f"response has {len(item.response)} characters (limit {self._max_response_chars})"
+                item.id, f"response has {len(item.response)} characters (limit {limits.max_response_chars})"
+            )
+        if item.question is not None and len(item.question) > limits.max_question_chars:
+            return invalid(
+                item.id, f"question has {len(item.question)} characters (limit {limits.max_question_chars})"
             )
         images = item.images or []
-        digest = hashlib.blake2b(digest_size=16)
+        image_digests = []
         for index, uri in enumerate(images):
             try:
-                digest.update(check_image(uri, self._max_image_bytes))
+                data = check_image(uri, limits.max_image_bytes, limits.max_image_pixels)
             except ImageRefused as exc:
                 return invalid(item.id, f"images[{index}]: {exc}")
+            image_digests.append(hashlib.blake2b(data, digest_size=16).hexdigest())
         question = prepare_question(item.question, has_image=bool(images))
         reasoning = prepare_reasoning(item.response)
-        for part in (self.model_version, question, reasoning):
-            digest.update(part.encode("utf-8", "surrogatepass"))
-            digest.update(b"\x00")
+        # A JSON list cannot be forged by a separator inside a field (a NUL once could).
+        key = json.dumps([self.model_version, question, reasoning, image_digests])
         return Prepared(
             item=item,
             tokens=_TEMPLATE_TOKENS + (len(question) + len(reasoning)) // 4 + 1,
             group_key=item.group_id,
-            cache_key=digest.hexdigest(),
+            cache_key=hashlib.blake2b(key.encode(), digest_size=16).hexdigest(),
             # SophiaVL's judge sees the first image only.
             payload=JudgeInput(question=question, reasoning=reasoning, image=images[0] if images else None),
         )
@@ -72,9 +87,10 @@ class ThinkingScorer:
         self,
         batch: Sequence[Prepared],
         deadlines: Sequence[float],
-        on_result: Callable[[int, ScoreResult], None] | None = None,
+        origins: Sequence[Hashable],
+        answers: Sequence[asyncio.Future[ScoreResult]] | None = None,
     ) -> list[ScoreResult]:
-        """The judge answers a batch at once; `on_result` is not needed."""
+        """The judge answers a batch at once; `origins` and `answers` are not needed."""
         inputs = [prepared.payload for prepared in batch]
         assert all(isinstance(judge_input, JudgeInput) for judge_input in inputs)
         outcomes = await self._judge.judge(inputs)  # type: ignore[arg-type]

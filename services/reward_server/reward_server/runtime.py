@@ -1,0 +1,112 @@
+"""Running the app under uvicorn: a request-head timeout and a shutdown that drains through our code.
+
+uvicorn has no limit on how long a client may take to send a request head, so a slowloris
+connection is held forever; and on SIGTERM it waits for requests for its graceful timeout, then
+cancels them (a plain-text 500, results lost) before the app's lifespan is told to stop. Here the
+scoring service drains first, so every accepted request gets its JSON answer with a status per item,
+and only then does uvicorn close connections.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from reward_server.config import Settings
+from reward_server.errors import RequestTimeout, envelope, status_code
+
+logger = logging.getLogger(__name__)
+
+# After the drain, responses only need writing out.
+FLUSH_TIMEOUT_S = 5
+
+
+def _head_timeout_response() -> bytes:
+    error = RequestTimeout("the request head was not received in time")
+    body = envelope(error.type, error.message)
+    head = (
+        f"HTTP/1.1 {status_code(error)} Request Timeout\r\ncontent-type: application/json\r\n"
+        f"content-length: {len(body)}\r\nconnection: close\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+class HeadTimeoutProtocol(HttpToolsProtocol):
+    """httptools protocol that closes a connection whose request head does not arrive in time."""
+
+    head_timeout_s = 10.0
+    _head_timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm_head_timer()
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._arm_head_timer()  # the next request on a kept-alive connection
+
+    def on_headers_complete(self) -> None:
+        self._disarm_head_timer()
+        super().on_headers_complete()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm_head_timer()
+        super().connection_lost(exc)
+
+    def _arm_head_timer(self) -> None:
+        if self._head_timer is None:
+            self._head_timer = self.loop.call_later(self.head_timeout_s, self._on_head_timeout)
+
+    def _disarm_head_timer(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _on_head_timeout(self) -> None:
+        self._head_timer = None
+        if not self.transport.is_closing():
+            self.transport.write(_head_timeout_response())
+            self.transport.close()
+
+
+def head_timeout_protocol(timeout_s: float) -> type[HeadTimeoutProtocol]:
+    class Protocol(HeadTimeoutProtocol):
+        head_timeout_s = timeout_s
+
+    return Protocol
+
+
+class DrainingServer(uvicorn.Server):
+    """On shutdown: stop accepting, let the scoring service drain, then let uvicorn close."""
+
+    def __init__(self, config: uvicorn.Config, app: FastAPI) -> None:
+        super().__init__(config)
+        self._app = app
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        for server in self.servers:
+            server.close()
+        service: Any = getattr(self._app.state, "service", None)
+        if service is not None:
+            await service.drain()
+        await super().shutdown(sockets)
+
+
+def serve(app: FastAPI, settings: Settings) -> None:
+    """Run `app` until SIGINT/SIGTERM, then drain."""
+    config = uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        http=head_timeout_protocol(settings.header_read_timeout_s),
+        timeout_graceful_shutdown=FLUSH_TIMEOUT_S,
+        access_log=False,
+    )
+    DrainingServer(config, app).run()
