@@ -52,6 +52,7 @@ def test_the_openapi_document_holds_against_generated_requests(tmp_path: Path, s
             text=True,
             timeout=600,
             check=False,
+            cwd=tmp_path,  # its report folder
         )
     finally:
         server.stop()
