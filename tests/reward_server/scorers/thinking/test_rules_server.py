@@ -81,7 +81,7 @@ def test_the_rules_server_starts_without_a_model(thinking_server: RunningServer)
 
 def test_response_names_the_scorer_and_model(thinking_server: RunningServer) -> None:
     body = thinking_server.score([{"id": "a", "response": GOOD}])
-    assert (body["scorer"], body["model"], body["model_version"]) == ("thinking", "rules", "rules-v2")
+    assert (body["scorer"], body["model"], body["model_version"]) == ("thinking", "rules", "rules-v3")
 
 
 def test_a_png_data_uri_is_accepted(thinking_server: RunningServer) -> None:

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 _ANSWER = re.compile(r"<answer>(.*?)</answer>", re.DOTALL)
-_BOX_COMMANDS = ("\\boxed", "\\fbox")
+_BOX_COMMAND = re.compile(r"\\(?:boxed|fbox)")
 _MATH_DELIMITERS = (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]"))
 _ALTERNATIVE = re.compile(
     r"\bor\b|\\text\{\s*or\s*\}|\\textrm\{\s*or\s*\}|\\lor\b|\\vee\b|\beither\b", re.IGNORECASE
@@ -77,56 +77,68 @@ def strip_answer_tag(text: str) -> str:
     return match.group(1).strip() if match else stripped
 
 
-def balanced_group(text: str, start: int, open_char: str = "{", close_char: str = "}") -> int:
-    """Index just past the group opening at `start`, or -1 when it never closes."""
-    depth = 0
-    for index in range(start, len(text)):
-        char = text[index]
-        if char == open_char:
-            depth += 1
-        elif char == close_char:
-            depth -= 1
-            if depth == 0:
-                return index + 1
-    return -1
+def group_ends(text: str, open_char: str = "{", close_char: str = "}") -> dict[int, int]:
+    """Opener index -> index just past its closer, for every `open_char` in `text`; openers that
+    never close are absent.
+
+    One pass with a stack, so that callers look groups up in O(1): a scan per lookup is quadratic
+    on a text full of groups that never close.
+    """
+    ends: dict[int, int] = {}
+    stack: list[int] = []
+    for match in re.finditer(f"[{re.escape(open_char + close_char)}]", text):
+        if match.group() == open_char:
+            stack.append(match.start())
+        elif stack:
+            ends[stack.pop()] = match.end()
+    return ends
 
 
 def boxed_contents(text: str) -> list[str]:
-    """Contents of every `\\boxed{...}` / `\\fbox{...}` in `text`, in order."""
+    """Contents of every `\\boxed{...}` / `\\fbox{...}` in `text`, in order (a box inside a box is
+    part of the outer one's content); stops at the first box that never closes."""
     found: list[str] = []
+    ends: dict[int, int] | None = None
     index = 0
-    while True:
-        positions = [p for p in (text.find(cmd, index) for cmd in _BOX_COMMANDS) if p >= 0]
-        if not positions:
-            return found
-        position = min(positions)
-        brace = position + len("\\boxed") if text.startswith("\\boxed", position) else position + 5
+    for command in _BOX_COMMAND.finditer(text):
+        if command.start() < index:
+            continue  # inside the previous box
+        brace = command.end()
         while brace < len(text) and text[brace] == " ":
             brace += 1
         if brace >= len(text) or text[brace] != "{":
-            index = brace
             continue
-        end = balanced_group(text, brace)
-        if end < 0:
+        if ends is None:
+            ends = group_ends(text)
+        end = ends.get(brace)
+        if end is None:
             return found
         found.append(text[brace + 1 : end - 1].strip())
         index = end
+    return found
 
 
 def strip_math_delimiters(text: str) -> str:
+    """`$...$`, `$$...$$`, `\\(...\\)`, `\\[...\\]` off, repeatedly, with surrounding whitespace."""
+    # Indices rather than slices: a slice per layer is quadratic on a long run of `$`.
     stripped = text.strip()
+    start, end = 0, len(stripped)
     changed = True
     while changed:
         changed = False
         for left, right in _MATH_DELIMITERS:
             if (
-                len(stripped) > len(left) + len(right)
-                and stripped.startswith(left)
-                and stripped.endswith(right)
+                end - start > len(left) + len(right)
+                and stripped.startswith(left, start, end)
+                and stripped.endswith(right, start, end)
             ):
-                stripped = stripped[len(left) : -len(right)].strip()
+                start, end = start + len(left), end - len(right)
+                while start < end and stripped[start].isspace():
+                    start += 1
+                while end > start and stripped[end - 1].isspace():
+                    end -= 1
                 changed = True
-    return stripped
+    return stripped[start:end]
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,194 @@
+"""The rules judge without a server: exact arithmetic, hostile traces, off the event loop.
+
+No elapsed time is asserted: hostile traces have the largest size a response may have (the old
+equation regex ran for minutes on 100,000 spaces), the characters Python code reads are counted
+for n and 2n, and the equations found are compared with what the old regex finds, on random
+traces.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import re
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import pytest
+from reward_proto.limits import MAX_RESPONSE_CHARS
+from reward_server.scorers.thinking import rules
+from reward_server.scorers.thinking.judge import JudgeInput
+from reward_server.scorers.thinking.rules import RulesJudge, judge_trace
+
+from tests.reward_server.scorers.outcome.reads import assert_linear_reads
+
+LIMIT = MAX_RESPONSE_CHARS
+_OLD_EQUATION = re.compile(
+    r"((?:[\d.\s()+\-*/\u00d7÷x^]|\\times|\\cdot|\\div){1,80}?)\s*=\s*(-?\d+(?:\.\d+)?)(?!\d|\.\d)"
+)
+T = TypeVar("T")
+
+
+def trace(*steps: str, answer: str | None = None) -> str:
+    final = f"<answer>{answer}</answer>" if answer is not None else ""
+    return "<think>" + "\n".join(steps) + "</think>" + final
+
+
+@pytest.mark.parametrize(
+    ("step", "right"),
+    [
+        ("8833*4739 = 41859587", True),
+        ("8833*4739 = 41859600", False),  # within 1e-6 of the product: the old tolerance passed it
+        ("12 \\times 3 = 36", True),
+        ("7/2 = 3", False),
+        ("7/2 = 3.5", True),
+        ("10/4 = 2.5", True),
+        ("0.1 + 0.2 = 0.3", True),  # exact: no binary floats
+        ("0.1 + 0.2 = 0.30000000000000004", False),
+        ("10/3 = 3.33", True),  # rounded to the decimals written
+        ("10/3 = 3.333", True),
+        ("10/3 = 3.34", False),
+        ("2/3 = 0.67", True),
+        ("2/3 = 0.66", False),  # truncated, not rounded
+        ("1/8 = 0.12", True),  # an exact tie: either neighbour
+        ("1/8 = 0.13", True),
+        ("1/8 = 0.125", True),
+        ("-7/2 = -3.5", True),
+        ("2 - 5 = -3", True),
+        ("(2 + 3) \u00d7 4 = 20", True),
+        ("9 ÷ 3 = 3", True),
+        ("3 = 3.0", None),  # no operator: not checked
+        ("1/0 = 1", None),
+        ("99999999 * 99999999 = 1", None),  # beyond the magnitude guard: not checked
+        ("2^10 = 1024", None),
+    ],
+)
+def test_arithmetic_is_exact(step: str, right: bool | None) -> None:
+    verdict = judge_trace(trace(step))
+    if right is None:
+        assert verdict.checked == 0
+    else:
+        assert (verdict.checked, verdict.correct) == (1, int(right))
+
+
+def test_a_final_answer_must_equal_the_last_derived_value() -> None:
+    assert not judge_trace(trace("6*7 = 42", answer="42")).contradicts_answer
+    assert not judge_trace(trace("6*7 = 42", answer="\\boxed{42.0}.")).contradicts_answer
+    assert not judge_trace(trace("10/3 = 3.33", answer="3.33")).contradicts_answer
+    assert judge_trace(trace("8833*4739 = 41859587", answer="41859600")).contradicts_answer
+    assert judge_trace(trace("10/3 = 3.33", answer="3.333")).contradicts_answer
+
+
+def test_scores_of_traces() -> None:
+    assert judge_trace(trace("12*3 = 36", "36 + 4 = 40", answer="40")).score == 1.0
+    assert judge_trace(trace("12*3 = 36", "36 + 4 = 41", answer="41")).score == 0.5
+    assert judge_trace(trace("12*3 = 36", "12*3 = 36", answer="36")).score == pytest.approx(0.7)
+    assert judge_trace(trace("12*3 = 36", answer="37")).score == pytest.approx(0.7)
+    assert judge_trace(trace("I just know it.", answer="42")).score == rules.NO_STEPS_SCORE
+
+
+_TOKENS = [
+    *"1212.  \n\t==+-*/()x^a\u00d7÷0",
+    "3.5",
+    "= ",
+    "=-",
+    "\\times",
+    "\\cdot",
+    "\\div",
+    "\\",
+    "times",
+    "\u00a0",
+    "\u0663",  # ARABIC-INDIC DIGIT THREE: `\d` matches it
+]
+
+
+def test_equations_are_those_the_old_regex_finds() -> None:
+    rng = random.Random(5)
+    for _ in range(5000):
+        text = "".join(rng.choice(_TOKENS) for _ in range(rng.randint(0, 60)))
+        assert list(rules._equations(text)) == [m.groups() for m in _OLD_EQUATION.finditer(text)], repr(text)
+    for _ in range(1000):  # left sides at and past the 80-unit bound
+        text = "".join(
+            rng.choice(["1", "1+", " ", "\\times", "(", ")"]) * rng.randint(0, 90)
+            + rng.choice(["=", "= 5", "=-2.5", " = 3", "a", "=1.2.3", "==4", ""])
+            for _ in range(rng.randint(1, 4))
+        )
+        assert list(rules._equations(text)) == [m.groups() for m in _OLD_EQUATION.finditer(text)], repr(text)
+
+
+# name -> (reasoning of about n characters, equations checked, equations right)
+HOSTILE: dict[str, tuple[Callable[[int], str], int, int]] = {
+    "spaces": (lambda n: "1" + " " * (n - 2) + "x", 0, 0),
+    "newlines": (lambda n: "1" + "\n" * (n - 2) + "x", 0, 0),
+    "spaces_before_equals": (lambda n: "2*3" + " " * (n - 6) + "=6", 1, 1),
+    "spaces_after_equals": (lambda n: "2*3 =" + " " * (n - 6) + "6", 1, 1),
+    "digits_and_spaces": (lambda n: "1 " * (n // 2), 0, 0),
+    "digits": (lambda n: "1" * n, 0, 0),
+    "equals_signs": (lambda n: "=" * n, 0, 0),
+    "equals_and_spaces": (lambda n: "= " * (n // 2), 0, 0),
+    "equations_without_operators": (lambda n: "1 = 1 " * (n // 6), 0, 0),
+    "left_sides_that_do_not_parse": (lambda n: "(1)+ = 1 " * (n // 9), 0, 0),
+    "a_long_left_side": (lambda n: "1+" * (n // 2 - 2) + "1=2", 1, 0),
+    "many_equations": (lambda n: "1+1=2 " * (n // 6), 200, 200),
+    "commands": (lambda n: "\\times" * (n // 6 - 1) + "=1", 0, 0),
+}
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_hostile_traces_at_the_response_limit(name: str) -> None:
+    make, checked, correct = HOSTILE[name]
+    reasoning = make(LIMIT - 20)
+    verdict = judge_trace(f"<think>{reasoning}</think><answer>1</answer>")
+    assert (verdict.checked, verdict.correct) == (checked, correct)
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_equation_search_reads_grow_linearly(name: str) -> None:
+    assert_linear_reads(lambda text: list(rules._equations(text)), HOSTILE[name][0], 5_000)
+
+
+@pytest.mark.parametrize(
+    ("answer", "value"),
+    [
+        (" " * (LIMIT - 30) + "x", None),
+        ("5" + " " * (LIMIT - 30) + "x", None),
+        ("5" + " " * (LIMIT - 30) + "}", 5),
+        ("\\boxed{" + " " * (LIMIT - 40) + "5" + " " * 10 + "}" + " " * 5 + ".", 5),
+        ("1," * (LIMIT // 2 - 20) + "1x", None),
+        ("1" * 5000, None),  # more digits than Python converts
+    ],
+    ids=["spaces", "number_then_spaces", "spaced_brace", "spaced_box", "commas", "digits"],
+)
+def test_final_answers_at_the_response_limit(answer: str, value: int | None) -> None:
+    assert rules._as_number(answer) == value
+    judge_trace(f"<think>2*3 = 6</think><answer>{answer}</answer>")
+
+
+async def test_the_judge_runs_each_batch_in_one_worker_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    threads: list[int] = []
+    to_thread_calls = 0
+    real_to_thread, real_judge_trace = asyncio.to_thread, rules.judge_trace
+
+    async def counting_to_thread(function: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        nonlocal to_thread_calls
+        to_thread_calls += 1
+        return await real_to_thread(function, *args, **kwargs)
+
+    def recording_judge_trace(response: str) -> rules.RulesVerdict:
+        threads.append(threading.get_ident())
+        return real_judge_trace(response)
+
+    monkeypatch.setattr(asyncio, "to_thread", counting_to_thread)
+    monkeypatch.setattr(rules, "judge_trace", recording_judge_trace)
+    inputs = [JudgeInput(question="q", reasoning=trace("6*7 = 42", answer="42")) for _ in range(5)]
+    outcomes = await RulesJudge().judge(inputs)
+    assert [(outcome.score, outcome.method) for outcome in outcomes] == [(1.0, "rules")] * 5
+    assert to_thread_calls == 1
+    assert len(threads) == 5
+    assert len(set(threads)) == 1
+    assert threads[0] != threading.get_ident()  # not the event loop's thread
+
+
+def test_the_model_version_names_the_exact_arithmetic() -> None:
+    assert RulesJudge.model_version == "rules-v3"
