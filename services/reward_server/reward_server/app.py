@@ -14,8 +14,8 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import BaseModel, Field, ValidationError, create_model
-from reward_proto import HealthResponse, InfoResponse, Limits, ScoreItem, ScoreRequest
+from pydantic import BaseModel
+from reward_proto import HealthResponse, InfoResponse, Limits
 from reward_proto.openapi import openapi_document
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
@@ -26,7 +26,6 @@ from reward_server.config import Settings, is_loopback
 from reward_server.errors import (
     ClientDisconnected,
     InvalidRequest,
-    MalformedRequest,
     MethodNotAllowed,
     NotFound,
     NotReady,
@@ -39,6 +38,7 @@ from reward_server.errors import (
     status_code,
 )
 from reward_server.metrics import ServerMetrics
+from reward_server.parsing import BodyParser
 from reward_server.scorers import build_scorer
 from reward_server.service import ScoringService
 
@@ -61,15 +61,6 @@ def _error_response(error: ServiceError) -> Response:
         media_type=_JSON,
         headers=error.headers(),
     )
-
-
-def _describe(exc: ValidationError) -> str:
-    parts = []
-    for error in exc.errors(include_url=False)[:5]:
-        location = ".".join(str(part) for part in error["loc"]) or "body"
-        parts.append(f"{location}: {error['msg']}")
-    more = exc.error_count() - len(parts)
-    return "; ".join(parts) + (f" (and {more} more)" if more > 0 else "")
 
 
 def _require_json(request: Request) -> None:
@@ -117,12 +108,6 @@ async def _disconnected(receive: Receive) -> None:
     """Returns when the client closes the connection (after the body was read)."""
     while (await receive())["type"] != "http.disconnect":
         pass
-
-
-def _bounded_request_model(max_items: int) -> type[ScoreRequest]:
-    """`ScoreRequest` whose parser stops at `max_items` items instead of building every one."""
-    items = (list[ScoreItem], Field(min_length=1, max_length=max_items))
-    return create_model("ScoreRequest", __base__=ScoreRequest, items=items)
 
 
 class _RequestMetrics:
@@ -183,6 +168,7 @@ def create_app(settings: Settings) -> FastAPI:
         finally:
             logger.info("shutting down: finishing queued work")
             await service.close()
+            parser.close()
 
     app = FastAPI(
         title="Reward service",
@@ -195,7 +181,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.metrics = metrics
     app.add_middleware(_RequestMetrics)
-    request_model = _bounded_request_model(settings.max_items_per_request)
+    parser = BodyParser(settings.max_items_per_request)
 
     expected_key = settings.bearer_token
 
@@ -253,16 +239,7 @@ def create_app(settings: Settings) -> FastAPI:
         except TimeoutError:
             limit = settings.body_read_timeout_s
             raise RequestTimeout(f"the body was not received within {limit:g} s") from None
-        try:
-            payload = request_model.model_validate_json(body)
-        except ValidationError as exc:
-            errors = exc.errors()
-            if any(error["type"] == "json_invalid" for error in errors):
-                raise MalformedRequest(f"body is not valid JSON: {_describe(exc)}") from None
-            if any(error["type"] == "too_long" and tuple(error["loc"]) == ("items",) for error in errors):
-                limit = settings.max_items_per_request
-                raise PayloadTooLarge(f"more than {limit} items in one request (limit {limit})") from None
-            raise InvalidRequest(_describe(exc)) from None
+        payload = await parser.parse(body)
         # Work for a client that went away is cancelled, so its queued items are skipped.
         gone = ClientDisconnected("the client closed the connection before its results were ready")
         return _json(await _unless(service.score(payload), _disconnected(request.receive), gone))
