@@ -4,6 +4,7 @@ noisy neighbours, admission at the limits, and inputs that once froze the event 
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import json
 import os
@@ -117,6 +118,13 @@ def test_openapi_states_the_bearer_scheme_and_the_errors(locked: RunningServer) 
     assert document["paths"]["/healthz"]["get"]["security"] == []
 
 
+def test_a_refusal_does_not_echo_a_huge_key(rules_judge: RunningServer) -> None:
+    body = '{"items":[{"id":"a","response":"x","' + "k" * 1_000_000 + '":0}]}'
+    response = rules_judge.client.post("/score", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    assert len(response.content) < 2_000
+
+
 # --- slow and vanishing clients
 
 
@@ -130,6 +138,22 @@ def _raw(server: RunningServer, data: bytes, *, close: bool = False) -> bytes:
         while chunk := sock.recv(65536):
             received += chunk
         return received
+
+
+def _one_response(sock: socket.socket) -> bytes:
+    """Exactly one response (head and content-length body) from `sock`."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += sock.recv(65536)
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next(
+        int(line.split(b":")[1])
+        for line in head.split(b"\r\n")
+        if line.lower().startswith(b"content-length:")
+    )
+    while len(body) < length:
+        body += sock.recv(65536)
+    return head + b"\r\n\r\n" + body
 
 
 def test_a_request_head_that_never_ends_is_closed(locked: RunningServer) -> None:
@@ -147,6 +171,80 @@ def test_a_body_that_never_ends_is_408_and_the_connection_closes(locked: Running
     answer = _raw(locked, head.encode() + b'{"items": [')
     assert answer.startswith(b"HTTP/1.1 408 ")
     assert b'"request_timeout"' in answer
+
+
+def test_stray_bytes_after_a_response_do_not_hold_the_connection(locked: RunningServer) -> None:
+    """uvicorn's keep-alive timer stops at the first byte; a bare CRLF used to keep it open forever."""
+    with socket.create_connection(("127.0.0.1", locked.port), timeout=30) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n")
+        assert _one_response(sock).startswith(b"HTTP/1.1 200 ")
+        sock.sendall(b"\r\n")  # after the answer: this stopped uvicorn's keep-alive timer
+        rest = b""
+        while chunk := sock.recv(65536):
+            rest += chunk
+    assert rest.startswith(b"HTTP/1.1 408 ")
+
+
+@pytest.mark.parametrize("expect_continue", [False, True])
+def test_an_answer_before_the_body_closes_the_connection(
+    locked: RunningServer, expect_continue: bool
+) -> None:
+    """A 401 sent before the body arrived: the rest of the stream is no request boundary (with
+    `Expect: 100-continue` the client never sends that body, and its next request was swallowed)."""
+    head = "POST /score HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n"
+    if expect_continue:
+        head += "expect: 100-continue\r\n"
+    with socket.create_connection(("127.0.0.1", locked.port), timeout=10) as sock:
+        sock.sendall(head.encode() + b"\r\n" + (b"" if expect_continue else b'{"items"'))
+        assert _one_response(sock).startswith(b"HTTP/1.1 401 ")
+        # What a client sends next: its next request (it skipped the body), or the rest of the body.
+        follow_up = b"GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n" if expect_continue else b" " * 50
+        with contextlib.suppress(OSError):
+            sock.sendall(follow_up)
+        try:
+            rest = sock.recv(65536)
+        except ConnectionResetError:  # closed with the follow-up unread
+            rest = b""
+        assert rest == b""  # closed: before, the connection stayed open, desynchronised
+
+
+def test_a_pipelined_head_does_not_time_out_a_running_request(tmp_path: Path) -> None:
+    server = start_server(
+        tmp_path,
+        "--verifier-workers",
+        "1",
+        env={"REWARD_SERVER_HEADER_READ_TIMEOUT_S": "0.5", "REWARD_SERVER_ADDED_LATENCY_MS": "2000"},
+    )
+    try:
+        body = json.dumps({"items": [item("a", "1", "1")]}).encode()
+        first = (
+            f"POST /score HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
+            f"content-length: {len(body)}\r\n\r\n"
+        ).encode() + body
+        answer = _raw(server, first + b"GET /healthz HTTP/1.1\r\nho")
+        assert answer.startswith(b"HTTP/1.1 200 "), answer[:200]
+    finally:
+        server.stop()
+
+
+def test_a_pipelining_client_that_leaves_is_noticed(tmp_path: Path) -> None:
+    server = start_server(tmp_path, "--verifier-workers", "1", env={"REWARD_SERVER_ADDED_LATENCY_MS": "1000"})
+    try:
+        body = json.dumps({"items": [item("a", "1", "1")]}).encode()
+        request = (
+            f"POST /score HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
+            f"content-length: {len(body)}\r\n\r\n"
+        ).encode() + body
+        _raw(server, request * 2, close=True)
+        deadline = time.monotonic() + 30
+        while metric(server, 'reward_requests_total{scorer="outcome",status="499"}') < 1:
+            assert time.monotonic() < deadline, server.log()[-2000:]
+            time.sleep(0.05)
+        time.sleep(1.5)
+        assert "unhandled error" not in server.log()
+        assert "Exception in ASGI application" not in server.log()
+    finally:
+        server.stop()
 
 
 def test_a_client_gone_mid_upload_is_counted_not_logged_as_an_error(locked: RunningServer) -> None:
@@ -199,6 +297,34 @@ def test_one_clients_slow_items_do_not_starve_another_client(tmp_path: Path) -> 
         time.sleep(0.5)  # both workers now hold slow items, 38 more are queued behind them
         # Served first-come-first-served, this item would wait for 38 more slow items (~20 s).
         response = server.client.post("/score", json={"items": [symbolic("quiet")], "deadline_ms": 10_000})
+        assert response.json()["results"][0]["status"] == "ok"
+        noisy.join(timeout=60)
+    finally:
+        server.stop()
+
+
+def test_a_big_request_of_slow_items_does_not_hold_the_batches_against_another(tmp_path: Path) -> None:
+    """The pool is fair only if the batcher hands it the work: batches full of one request's slow
+    items used to take every batch slot, and another request waited in the batcher's queue."""
+    server = start_server(
+        tmp_path,
+        "--verifier-workers",
+        "1",
+        "--item-timeout-s",
+        "0.3",
+        "--max-batch-items",
+        "4",
+        env={"REWARD_SERVER_MAX_CONCURRENT_BATCHES": "1"},
+    )
+    try:
+        noisy = threading.Thread(
+            target=httpx.post,
+            args=(server.url + "/score",),
+            kwargs={"json": {"items": [slow(f"s{n}", n) for n in range(16)]}, "timeout": 60},
+        )
+        noisy.start()
+        time.sleep(0.5)
+        response = server.client.post("/score", json={"items": [symbolic("quiet")], "deadline_ms": 3_000})
         assert response.json()["results"][0]["status"] == "ok"
         noisy.join(timeout=60)
     finally:
@@ -285,7 +411,13 @@ def test_count_limits_are_enforced_while_parsing(rules_judge: RunningServer) -> 
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("name", "status"),
-    [("a million tiny items", 413), ("two million choices", 422), ("commas in long responses", 200)],
+    [
+        ("a million tiny items", 413),
+        ("two million choices", 422),
+        ("400,000 unknown keys", 422),
+        ("repeated keys", 200),
+        ("commas in long responses", 200),
+    ],
 )
 def test_bodies_too_complex_for_the_loop_are_parsed_elsewhere_first(
     rules_judge: RunningServer, name: str, status: int
@@ -296,6 +428,11 @@ def test_bodies_too_complex_for_the_loop_are_parsed_elsewhere_first(
     elif name == "two million choices":
         choices = {f"k{n}": "x" for n in range(2_000_000)}
         body = json.dumps({"items": [{"id": "c", "response": "r", "choices": choices}]})
+    elif name == "400,000 unknown keys":  # one error each: building them all held the loop
+        unknown = ",".join(f'"k{n}":0' for n in range(400_000))
+        body = '{"items":[{"id":"a","response":"x",' + unknown + "}]}"
+    elif name == "repeated keys":  # valid JSON (the last one wins), but each copy is parsed
+        body = "{" + '"items":[{"id":"a","response":"x"}],' * 300_000 + '"deadline_ms":60000}'
     else:  # within every limit, but its commas make the cheap count look hostile
         body = json.dumps({"items": [{"id": str(n), "response": "1+1 = 2, " * 5000} for n in range(100)]})
 
@@ -448,6 +585,25 @@ def test_sigterm_answers_every_accepted_request_with_a_status_per_item(tmp_path:
     assert "Cancel" not in server.log()  # uvicorn never had to cancel a request
 
 
+@pytest.mark.slow
+def test_sigterm_waits_for_requests_not_yet_queued(tmp_path: Path) -> None:
+    """A request still before the queue (here: its added latency) is answered, not cancelled."""
+    server = start_server(tmp_path, "--verifier-workers", "1", env={"REWARD_SERVER_ADDED_LATENCY_MS": "3000"})
+    answer: dict[str, httpx.Response] = {}
+    sender = threading.Thread(
+        target=lambda: answer.update(
+            r=httpx.post(server.url + "/score", json={"items": [item("a", "1", "1")]}, timeout=60)
+        )
+    )
+    sender.start()
+    time.sleep(1)
+    server.process.terminate()
+    sender.join(timeout=60)
+    server.process.wait(timeout=60)
+    assert answer["r"].status_code == 200
+    assert answer["r"].json()["results"][0]["score"] == 1.0
+
+
 # --- secrets
 
 
@@ -485,6 +641,18 @@ def test_a_public_address_without_a_key_refuses_to_start(tmp_path: Path) -> None
 
 def test_the_key_is_not_taken_on_the_command_line(tmp_path: Path) -> None:
     assert "No such option" in _refused(tmp_path, "--api-key", KEY, env={})
+
+
+def test_a_key_with_a_trailing_newline_is_the_key(tmp_path: Path) -> None:
+    server = start_server(tmp_path, "--verifier-workers", "1", env={"REWARD_SERVER_API_KEY": KEY + "\n"})
+    try:
+        assert httpx.get(server.url + "/info", headers={"authorization": f"Bearer {KEY}"}).status_code == 200
+    finally:
+        server.stop()
+
+
+def test_a_key_with_whitespace_inside_refuses_to_start(tmp_path: Path) -> None:
+    assert "whitespace" in _refused(tmp_path, env={"REWARD_SERVER_API_KEY": "two words-0123456789"})
 
 
 def test_the_key_can_come_from_a_file(tmp_path: Path) -> None:

@@ -46,6 +46,20 @@ def test_a_million_values_are_seen_without_parsing() -> None:
     assert json_values_bound(body) > 2_000_000
 
 
+async def test_a_helper_that_died_is_replaced() -> None:
+    parser = BodyParser(max_items=4, values_in_place=0)
+    good = json.dumps({"items": [{"id": "a", "response": "r"}]}).encode()
+    try:
+        assert (await parser.parse(good)).items[0].id == "a"
+        process = parser._helper._process
+        assert process is not None
+        process.kill()
+        process.join()
+        assert (await parser.parse(good)).items[0].id == "a"
+    finally:
+        parser.close()
+
+
 @pytest.mark.parametrize(
     ("body", "error"),
     [

@@ -239,10 +239,12 @@ def create_app(settings: Settings) -> FastAPI:
         except TimeoutError:
             limit = settings.body_read_timeout_s
             raise RequestTimeout(f"the body was not received within {limit:g} s") from None
-        payload = await parser.parse(body)
-        # Work for a client that went away is cancelled, so its queued items are skipped.
-        gone = ClientDisconnected("the client closed the connection before its results were ready")
-        return _json(await _unless(service.score(payload), _disconnected(request.receive), gone))
+        with service.admitted():
+            # A parse still running when the drain's time is up is not waited for.
+            payload = await _unless(parser.parse(body), service.drained.wait(), shutting_down)
+            # Work for a client that went away is cancelled, so its queued items are skipped.
+            gone = ClientDisconnected("the client closed the connection before its results were ready")
+            return _json(await _unless(service.score(payload), _disconnected(request.receive), gone))
 
     for path in SCORE_PATHS:
         app.add_api_route(path, score, methods=["POST"], dependencies=authorized, include_in_schema=False)

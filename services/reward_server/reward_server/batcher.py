@@ -3,8 +3,9 @@
 A batch closes at `max_batch_items`, `max_batch_tokens` or `max_wait_ms`, whichever comes first.
 Items of one group are queued next to each other and a group is never split across batches unless
 it alone exceeds a batch, so an engine with prefix caching computes the shared prompt once. The
-queue is bounded in items and tokens; items whose deadline passed are answered `timeout` when
-dequeued; a failing batch fails only its own items and the loop keeps running.
+queue is bounded in items and tokens, counting the items of batches the engine has not answered
+yet; items whose deadline passed are answered `timeout` when dequeued; a failing batch fails only
+its own items and the loop keeps running.
 """
 
 from __future__ import annotations
@@ -86,6 +87,7 @@ class Batcher:
         self._observer = observer
         self._queue: deque[Work] = deque()
         self._queued_tokens = 0
+        self._busy_items = self._busy_tokens = 0  # in batches handed to the engine, not yet answered
         self._arrived = asyncio.Event()
         self._slots = asyncio.Semaphore(limits.max_concurrent_batches)
         self._running: set[asyncio.Task[None]] = set()
@@ -94,11 +96,12 @@ class Batcher:
 
     @property
     def depth_items(self) -> int:
-        return len(self._queue)
+        """Items accepted and not yet answered: queued, or in a batch the engine is working on."""
+        return len(self._queue) + self._busy_items
 
     @property
     def depth_tokens(self) -> int:
-        return self._queued_tokens
+        return self._queued_tokens + self._busy_tokens
 
     @property
     def accepting(self) -> bool:
@@ -119,11 +122,11 @@ class Batcher:
         if tokens > limits.max_queue_tokens:
             raise NeverFits(f"{tokens} estimated tokens; max_queue_tokens is {limits.max_queue_tokens}")
         if (
-            len(self._queue) + len(items) > self.limits.max_queue_items
-            or self._queued_tokens + tokens > self.limits.max_queue_tokens
+            self.depth_items + len(items) > self.limits.max_queue_items
+            or self.depth_tokens + tokens > self.limits.max_queue_tokens
         ):
             raise QueueFull(
-                f"queue holds {len(self._queue)} items / {self._queued_tokens} tokens; "
+                f"queue holds {self.depth_items} items / {self.depth_tokens} tokens; "
                 f"{len(items)} more would exceed "
                 f"{self.limits.max_queue_items} / {self.limits.max_queue_tokens}"
             )
@@ -166,7 +169,7 @@ class Batcher:
 
     def _report_depth(self) -> None:
         if self._observer is not None:
-            self._observer.on_depth(len(self._queue), self._queued_tokens)
+            self._observer.on_depth(self.depth_items, self.depth_tokens)
 
     async def _run(self) -> None:
         while not (self._closing and not self._queue):
@@ -180,6 +183,8 @@ class Batcher:
             if not batch:
                 self._slots.release()
                 continue
+            self._busy_items += len(batch)
+            self._busy_tokens += sum(work.tokens for work in batch)
             task = asyncio.create_task(self._execute(batch))
             self._running.add(task)
             task.add_done_callback(self._running.discard)
@@ -270,6 +275,9 @@ class Batcher:
             results = [ScoreResult(id=work.id, status=ItemStatus.ERROR, error=message) for work in batch]
         finally:
             self._slots.release()
+            self._busy_items -= len(batch)
+            self._busy_tokens -= sum(work.tokens for work in batch)
+            self._report_depth()
             if self._observer is not None:
                 self._observer.on_batch(len(batch), sum(w.tokens for w in batch), time.monotonic() - started)
         for work, result in zip(batch, results, strict=True):

@@ -91,7 +91,9 @@ class Settings(BaseSettings):
     max_batch_items: int = Field(256, ge=1, description="A batch closes at this many items")
     max_batch_tokens: int = Field(65_536, ge=1, description="... or this many (estimated) tokens")
     max_wait_ms: float = Field(2.0, ge=0, description="... or after waiting this long for more items")
-    max_concurrent_batches: int = Field(8, ge=1, description="Batches handed to the engine at once")
+    max_concurrent_batches: int = Field(
+        8, ge=1, description="Batches handed to the judge engine at once (the verifier takes all)"
+    )
     max_queue_items: int = Field(16_384, ge=1, description="Queue bound in items; past it, 429")
     max_queue_tokens: int = Field(
         32_000_000,
@@ -195,7 +197,7 @@ class Settings(BaseSettings):
             raise ValueError("set api_key or api_key_file, not both")
         if self.api_key_file is not None:
             try:
-                key = self.api_key_file.read_text().strip()
+                key = self.api_key_file.read_text()
             except OSError as exc:
                 raise ValueError(f"api_key_file {self.api_key_file}: {exc.strerror or exc}") from None
             source = f"api_key_file {self.api_key_file}"
@@ -204,11 +206,15 @@ class Settings(BaseSettings):
             source = "REWARD_SERVER_API_KEY"
         else:
             return None
-        if not key.strip():
+        # A trailing newline from `echo` or a secret file is not part of the key (clients strip too).
+        key = key.strip()
+        if not key:
             raise ValueError(
                 f"{source} is empty: unset it to serve without authentication (loopback only), or set a key"
             )
-        if key.strip().lower() in PLACEHOLDER_KEYS:
+        if any(char.isspace() for char in key):
+            raise ValueError(f"{source} contains whitespace: a bearer token cannot")
+        if key.lower() in PLACEHOLDER_KEYS:
             raise ValueError(
                 f"{source} is a placeholder from the examples: generate a key (openssl rand -hex 32)"
             )

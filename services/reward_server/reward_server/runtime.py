@@ -10,13 +10,14 @@ and only then does uvicorn close connections.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import socket
 from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
 from reward_server.config import Settings
 from reward_server.errors import RequestTimeout, envelope, status_code
@@ -38,26 +39,53 @@ def _head_timeout_response() -> bytes:
 
 
 class HeadTimeoutProtocol(HttpToolsProtocol):
-    """httptools protocol that closes a connection whose request head does not arrive in time."""
+    """uvicorn's httptools protocol, with three holes closed:
+
+    - a connection that does not send a whole request head within `head_timeout_s` while no request
+      is in progress gets a 408 and is closed (uvicorn waits forever: slowloris);
+    - a response sent before its request body was fully received closes the connection, since the
+      rest of the stream is no longer a request boundary (an unread body, or `Expect: 100-continue`
+      answered with an error, would otherwise be read as the next request);
+    - a lost connection is told to every request of it still running, pipelined ones included
+      (uvicorn tells only the newest).
+    """
 
     head_timeout_s = 10.0
     _head_timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        self._running_cycles: set[RequestResponseCycle] = set()
         super().connection_made(transport)
         self._arm_head_timer()
 
-    def on_message_begin(self) -> None:
-        super().on_message_begin()
-        self._arm_head_timer()  # the next request on a kept-alive connection
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        # Between requests, any bytes (a partial head, stray CRLFs) start the clock; uvicorn's
+        # keep-alive timer stops at the first byte.
+        if not self._running_cycles and not self.pipeline and not self.transport.is_closing():
+            self._arm_head_timer()
 
     def on_headers_complete(self) -> None:
         self._disarm_head_timer()
         super().on_headers_complete()
+        cycle = self.cycle
+        if cycle is not None and not cycle.response_complete:
+            self._running_cycles.add(cycle)
+            cycle.on_response = functools.partial(self._on_cycle_complete, cycle)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm_head_timer()
+        for cycle in self._running_cycles:
+            if not cycle.response_complete:
+                cycle.disconnected = True
+                cycle.message_event.set()
         super().connection_lost(exc)
+
+    def _on_cycle_complete(self, cycle: RequestResponseCycle) -> None:
+        self._running_cycles.discard(cycle)
+        if cycle.more_body and not self.transport.is_closing():
+            self.transport.close()
+        self.on_response_complete()
 
     def _arm_head_timer(self) -> None:
         if self._head_timer is None:
@@ -70,7 +98,7 @@ class HeadTimeoutProtocol(HttpToolsProtocol):
 
     def _on_head_timeout(self) -> None:
         self._head_timer = None
-        if not self.transport.is_closing():
+        if not self.transport.is_closing() and not self._running_cycles:
             self.transport.write(_head_timeout_response())
             self.transport.close()
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, suppress
 
 from reward_proto import ItemStatus, ScoreItem, ScoreRequest, ScoreResponse, ScoreResult
 
@@ -39,13 +41,18 @@ class ScoringService:
         self.settings = settings
         self.metrics = metrics
         self.cache: LRUCache[ScoreResult] = LRUCache(settings.cache_entries)
+        concurrent_batches = settings.max_concurrent_batches
+        if scorer.queues_fairly:
+            # Batches held by one request's slow items would otherwise keep another's in the queue;
+            # every batch holds at least one item, so this many slots take every admitted item.
+            concurrent_batches = max(concurrent_batches, settings.max_queue_items)
         self.batcher = Batcher(
             self._process_batch,
             BatchLimits(
                 max_batch_items=settings.max_batch_items,
                 max_batch_tokens=settings.max_batch_tokens,
                 max_wait_ms=settings.max_wait_ms,
-                max_concurrent_batches=settings.max_concurrent_batches,
+                max_concurrent_batches=concurrent_batches,
                 max_queue_items=settings.max_queue_items,
                 max_queue_tokens=settings.max_queue_tokens,
             ),
@@ -54,19 +61,40 @@ class ScoringService:
         # Preparation of large requests (extraction, guards, image checks) runs here, not on the loop.
         self._preparer = ThreadPoolExecutor(max_workers=2, thread_name_prefix="prepare")
         self._origins = itertools.count()
-        self.draining = asyncio.Event()
+        self.draining = asyncio.Event()  # SIGTERM came: no new requests
+        self.drained = asyncio.Event()  # the drain's time is up: what is unfinished is answered now
+        self._admitted = 0
+        self._all_answered = asyncio.Event()
+        self._all_answered.set()
 
     async def start(self) -> None:
         await self.scorer.start()
         self.batcher.start()
 
+    @contextmanager
+    def admitted(self) -> Iterator[None]:
+        """Around a request from its body to its answer: refused once draining, waited for by `drain`."""
+        if self.draining.is_set():
+            raise NotReady("the server is shutting down")
+        self._admitted += 1
+        self._all_answered.clear()
+        try:
+            yield
+        finally:
+            self._admitted -= 1
+            if not self._admitted:
+                self._all_answered.set()
+
     async def drain(self) -> None:
-        """Stop taking requests; queued and running work gets `shutdown_timeout_s`, then whatever is
-        unfinished is answered `timeout`, so that every accepted request can send its answer."""
+        """Stop taking requests; admitted ones get `shutdown_timeout_s` to be answered, then whatever
+        is unfinished is answered `timeout` at once, so that every admitted request gets its answer."""
         if self.draining.is_set():
             return
         self.draining.set()
-        await self.batcher.close(self.settings.shutdown_timeout_s)
+        with suppress(TimeoutError):
+            await asyncio.wait_for(self._all_answered.wait(), self.settings.shutdown_timeout_s)
+        self.drained.set()
+        await self.batcher.close(0)
 
     async def close(self) -> None:
         await self.drain()
@@ -92,20 +120,23 @@ class ScoringService:
             raise PayloadTooLarge(
                 f"{len(request.items)} items in one request (limit {settings.max_items_per_request})"
             )
-        if self.draining.is_set():
-            raise NotReady("the server is shutting down")
         deadline = time.monotonic() + (request.deadline_ms or settings.default_deadline_ms) / 1000
         if settings.added_latency_ms:
             # Per request, not per engine batch: items the scorer settles in `prepare` (the
             # verifier's fast path, the rules judge) never reach a batch but must pay it too.
             await asyncio.sleep(settings.added_latency_ms / 1000)
         origin = next(self._origins)
+        abandoned = threading.Event()  # the client left: the preparing thread stops early too
         if sum(_size(item) for item in request.items) > _OFF_LOOP_CHARS:
-            prepared = await asyncio.get_running_loop().run_in_executor(
-                self._preparer, self._prepare_all, request.items, deadline
-            )
+            try:
+                prepared = await asyncio.get_running_loop().run_in_executor(
+                    self._preparer, self._prepare_all, request.items, deadline, abandoned
+                )
+            except asyncio.CancelledError:
+                abandoned.set()
+                raise
         else:
-            prepared = self._prepare_all(request.items, deadline)
+            prepared = self._prepare_all(request.items, deadline, abandoned)
         results: dict[str, ScoreResult] = {}
         work: list[Work] = []
         loop = asyncio.get_running_loop()
@@ -128,7 +159,7 @@ class ScoringService:
             except QueueFull as exc:
                 raise QueueFullError(str(exc), retry_after_s=settings.retry_after_s) from exc
             except Closed:
-                # Accepted before the drain began: its items still get a status each.
+                # Admitted before the drain ended: its items still get a status each.
                 for w in work:
                     results[w.id] = _timeout(w.id, "server shut down before this item was scored")
             else:
@@ -143,12 +174,17 @@ class ScoringService:
             results=ordered,
         )
 
-    def _prepare_all(self, items: Sequence[ScoreItem], deadline: float) -> list[Prepared | ScoreResult]:
+    def _prepare_all(
+        self, items: Sequence[ScoreItem], deadline: float, abandoned: threading.Event
+    ) -> list[Prepared | ScoreResult]:
         """`prepare` each item within the request's deadline; one item's failure is its own `error`."""
         prepared: list[Prepared | ScoreResult] = []
         for item in items:
-            if time.monotonic() >= deadline:
+            if time.monotonic() >= deadline or abandoned.is_set():
                 prepared.append(_timeout(item.id, "deadline passed before this item was examined"))
+                continue
+            if self.drained.is_set():  # read from the preparing thread: a flag, nothing more
+                prepared.append(_timeout(item.id, "server shut down before this item was examined"))
                 continue
             try:
                 prepared.append(self.scorer.prepare(item))

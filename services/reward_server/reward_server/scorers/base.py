@@ -29,6 +29,9 @@ class Scorer(Protocol):
     name: ScorerName
     model: str
     model_version: str
+    # True when the engine shares its own workers fairly between requests (the verifier's pool):
+    # the batcher then hands it every admitted item at once instead of a few batches at a time.
+    queues_fairly: bool
 
     @property
     def ready(self) -> bool: ...

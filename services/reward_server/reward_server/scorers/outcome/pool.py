@@ -179,8 +179,10 @@ class _Slot:
 
         A worker that died while idle is replaced before the job is sent. A worker that dies
         during the job may have died of something else (the OOM killer, an operator), so the job
-        gets one more try on a fresh worker; a second death is the item's own `error`.
+        gets one more try on a fresh worker, with what is left of its per-item limit; a second death
+        is the item's own `error`.
         """
+        limit_left = self._pool.item_timeout_s
         for attempt in range(2):
             if self._connection is not None and self._idle_worker_died():
                 self._stop_process(kill=True)
@@ -188,10 +190,11 @@ class _Slot:
             if self._connection is None:
                 self._spawn()
             assert self._connection is not None
-            limit = self._pool.item_timeout_s
-            budget = min(limit, deadline - time.monotonic())
+            until_deadline = deadline - time.monotonic()
+            budget = min(limit_left, until_deadline)
             if budget <= 0:
                 return JobResult("timeout", None, "the request deadline passed while grading"), None
+            started = time.monotonic()
             try:
                 self._connection.send(job)
                 if self._connection.poll(budget):
@@ -199,13 +202,14 @@ class _Slot:
                     return result, None
             except (EOFError, OSError):
                 if attempt == 0:
+                    limit_left -= time.monotonic() - started
                     self._stop_process(kill=True)
                     self._pool.on_restart("crash")
                     continue
                 return JobResult("error", None, "verifier worker died twice while grading this item"), "crash"
-            if budget < limit:
+            if until_deadline < limit_left:
                 return JobResult("timeout", None, "the request deadline passed while grading"), "timeout"
-            reason = f"grading exceeded the {limit:g} s per-item limit"
+            reason = f"grading exceeded the {self._pool.item_timeout_s:g} s per-item limit"
             return JobResult("timeout", None, reason, over_limit=True), "timeout"
         raise AssertionError("unreachable")
 

@@ -54,6 +54,7 @@ class OutcomeScorer:
 
     name = ScorerName.OUTCOME
     model = "outcome-verifier"
+    queues_fairly = True
 
     def __init__(self, settings: Settings, metrics: ServerMetrics) -> None:
         self._settings = settings

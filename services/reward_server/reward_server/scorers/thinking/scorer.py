@@ -34,6 +34,7 @@ class ThinkingScorer:
     """Scores whole reasoning traces in [0, 1] with a judge."""
 
     name = ScorerName.THINKING
+    queues_fairly = False
 
     def __init__(self, judge: Judge, metrics: ServerMetrics, limits: ItemLimits) -> None:
         self._judge = judge
