@@ -201,6 +201,17 @@ def many_choices() -> bytes:
     return _request([{"id": "c", "response": "<think>2*3 = 6</think><answer>6</answer>", "choices": choices}])
 
 
+def unknown_keys() -> bytes:
+    """One item with 400,000 unknown keys: one validation error each (over the schema: 422)."""
+    unknown = ",".join(f'"k{n}":0' for n in range(400_000))
+    return ('{"items":[{"id":"a","response":"x",' + unknown + "}]}").encode()
+
+
+def repeated_keys() -> bytes:
+    """Valid JSON whose `items` key is repeated 300,000 times (the last one wins)."""
+    return ("{" + '"items":[{"id":"a","response":"x"}],' * 300_000 + '"deadline_ms":60000}').encode()
+
+
 def big_admission() -> bytes:
     """2,200 distinct 16 KB traces: 35 MB, inside the body, item and response limits."""
     items = []
@@ -224,6 +235,8 @@ ATTACKS = [
     Attack("whitespace", _THINKING, whitespace),
     Attack("many_small_items", _THINKING, many_small_items),
     Attack("many_choices", _THINKING, many_choices),
+    Attack("unknown_keys", _THINKING, unknown_keys),
+    Attack("repeated_keys", _THINKING, repeated_keys),
     Attack("big_admission", _THINKING, big_admission),
 ]
 
