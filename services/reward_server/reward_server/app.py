@@ -7,8 +7,8 @@ import hmac
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable
-from contextlib import asynccontextmanager, suppress
+from collections.abc import AsyncIterator, Awaitable, Coroutine
+from contextlib import asynccontextmanager
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, FastAPI, Request, Response
@@ -47,6 +47,7 @@ logger = logging.getLogger(__name__)
 SCORE_PATHS = ("/score", "/v1/score")
 _JSON = "application/json"
 PROBE_PATHS = ("/healthz", "/readyz")
+_SMALL_BODY_BYTES = 65_536  # arrives with its head: no drain to race
 T = TypeVar("T")
 
 
@@ -87,21 +88,28 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-async def _unless(work: Awaitable[T], stop: Awaitable[Any], error: ServiceError) -> T:
-    """`work`'s result; if `stop` finishes first, `work` is cancelled and `error` raised."""
-    work_task = asyncio.ensure_future(work)
-    stop_task = asyncio.ensure_future(stop)
+async def _unless(work: Awaitable[T], stop: Coroutine[Any, Any, Any], error: ServiceError) -> T:
+    """`work`'s result, awaited in this task; if `stop` finishes first, `work` is cancelled and
+    `error` raised. One watcher task per call: this runs on every request."""
+    current = asyncio.current_task()
+    assert current is not None
+    stopped = False
+
+    async def watch() -> None:
+        nonlocal stopped
+        await stop
+        stopped = True
+        current.cancel()
+
+    watcher = asyncio.create_task(watch())
     try:
-        await asyncio.wait({work_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
+        return await work
+    except asyncio.CancelledError:
+        if stopped and current.uncancel() == 0:
+            raise error from None
+        raise
     finally:
-        for task in (work_task, stop_task):
-            if not task.done():
-                task.cancel()
-                with suppress(asyncio.CancelledError):
-                    await task
-    if work_task.cancelled():
-        raise error
-    return work_task.result()
+        watcher.cancel()
 
 
 async def _disconnected(receive: Receive) -> None:
@@ -231,17 +239,22 @@ def create_app(settings: Settings) -> FastAPI:
     async def score(request: Request, service: Service) -> Response:
         _require_json(request)
         reading = _read_body(request, settings.max_body_bytes)
-        # A drain does not wait for slow uploads: they are told to go elsewhere at once.
         shutting_down = NotReady("the server is shutting down")
+        declared = request.headers.get("content-length", "")
         try:
             async with asyncio.timeout(settings.body_read_timeout_s):
-                body = await _unless(reading, service.draining.wait(), shutting_down)
+                if declared.isdigit() and int(declared) <= _SMALL_BODY_BYTES:
+                    body = await reading
+                else:  # a drain does not wait for slow uploads: they are told to go elsewhere at once
+                    body = await _unless(reading, service.draining.wait(), shutting_down)
         except TimeoutError:
             limit = settings.body_read_timeout_s
             raise RequestTimeout(f"the body was not received within {limit:g} s") from None
         with service.admitted():
-            # A parse still running when the drain's time is up is not waited for.
-            payload = await _unless(parser.parse(body), service.drained.wait(), shutting_down)
+            if parser.in_place(body):
+                payload = await parser.parse(body)
+            else:  # a parse still running when the drain's time is up is not waited for
+                payload = await _unless(parser.parse(body), service.drained.wait(), shutting_down)
             # Work for a client that went away is cancelled, so its queued items are skipped.
             gone = ClientDisconnected("the client closed the connection before its results were ready")
             return _json(await _unless(service.score(payload), _disconnected(request.receive), gone))

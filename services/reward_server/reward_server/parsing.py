@@ -156,8 +156,12 @@ class BodyParser:
         self._values_in_place = values_in_place
         self._helper = _Helper(max_items)
 
+    def in_place(self, body: bytes) -> bool:
+        """Whether `body` is parsed in this process (else by the helper)."""
+        return json_values_bound(body) <= self._values_in_place
+
     async def parse(self, body: bytes) -> ScoreRequest:
-        if json_values_bound(body) > self._values_in_place:
+        if not self.in_place(body):
             parsed = await asyncio.to_thread(self._helper.parse, body, PARSE_TIMEOUT_S)
         else:
             parsed = parse(body, self._model)

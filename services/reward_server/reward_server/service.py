@@ -23,8 +23,9 @@ from reward_server.scorers import Prepared, Scorer
 logger = logging.getLogger(__name__)
 
 
-# Requests smaller than this are prepared on the event loop: a thread hop would cost more than the work.
-_OFF_LOOP_CHARS = 32_768
+# Requests smaller than this (a few milliseconds of linear scans) are prepared on the event loop:
+# a thread hop, and handing the GIL back and forth with the loop, would cost more than the work.
+_OFF_LOOP_CHARS = 131_072
 
 
 def _size(item: ScoreItem) -> int:

@@ -165,7 +165,10 @@ def test_final_answers_at_the_response_limit(answer: str, value: int | None) -> 
     judge_trace(f"<think>2*3 = 6</think><answer>{answer}</answer>")
 
 
-async def test_the_judge_runs_each_batch_in_one_worker_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("steps", "in_thread"), [(1, False), (2000, True)])
+async def test_the_judge_runs_a_large_batch_in_one_worker_thread(
+    monkeypatch: pytest.MonkeyPatch, steps: int, in_thread: bool
+) -> None:
     threads: list[int] = []
     to_thread_calls = 0
     real_to_thread, real_judge_trace = asyncio.to_thread, rules.judge_trace
@@ -181,13 +184,15 @@ async def test_the_judge_runs_each_batch_in_one_worker_thread(monkeypatch: pytes
 
     monkeypatch.setattr(asyncio, "to_thread", counting_to_thread)
     monkeypatch.setattr(rules, "judge_trace", recording_judge_trace)
-    inputs = [JudgeInput(question="q", reasoning=trace("6*7 = 42", answer="42")) for _ in range(5)]
+    reasoning = trace(*["6*7 = 42"] * steps, answer="42")
+    inputs = [JudgeInput(question="q", reasoning=reasoning) for _ in range(5)]
+    assert (sum(len(i.reasoning) for i in inputs) > rules.IN_PLACE_CHARS) is in_thread
     outcomes = await RulesJudge().judge(inputs)
-    assert [(outcome.score, outcome.method) for outcome in outcomes] == [(1.0, "rules")] * 5
-    assert to_thread_calls == 1
+    assert [outcome.method for outcome in outcomes] == ["rules"] * 5
+    assert to_thread_calls == int(in_thread)
     assert len(threads) == 5
     assert len(set(threads)) == 1
-    assert threads[0] != threading.get_ident()  # not the event loop's thread
+    assert (threads[0] != threading.get_ident()) is in_thread  # the event loop's thread or not
 
 
 def test_the_model_version_names_the_exact_arithmetic() -> None:

@@ -223,6 +223,9 @@ def _judge_all(inputs: Sequence[JudgeInput]) -> list[JudgeOutcome]:
     return outcomes
 
 
+IN_PLACE_CHARS = 32_768  # about a millisecond of judging
+
+
 class RulesJudge:
     """The `rules` backend: `judge_trace` behind the `Judge` interface."""
 
@@ -237,5 +240,9 @@ class RulesJudge:
         return None
 
     async def judge(self, inputs: Sequence[JudgeInput]) -> list[JudgeOutcome]:
-        # One thread per batch, off the event loop: a batch of long responses takes milliseconds.
+        # A batch of long responses takes milliseconds: one thread call for it, off the event loop.
+        # A small batch is judged in place, where the thread hop (and the GIL hand-back to the
+        # loop) would cost more than the work.
+        if sum(len(judge_input.reasoning) for judge_input in inputs) <= IN_PLACE_CHARS:
+            return _judge_all(inputs)
         return await asyncio.to_thread(_judge_all, list(inputs))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
@@ -28,6 +27,13 @@ class ItemLimits:
     max_question_chars: int
     max_image_bytes: int
     max_image_pixels: int
+
+
+def _add_field(digest: hashlib.blake2b, data: bytes) -> None:
+    # Length first: no byte inside a field can move the boundary between two fields (a NUL
+    # separator once let one caller plant the score another caller received).
+    digest.update(len(data).to_bytes(8, "little"))
+    digest.update(data)
 
 
 class ThinkingScorer:
@@ -64,22 +70,22 @@ class ThinkingScorer:
                 item.id, f"question has {len(item.question)} characters (limit {limits.max_question_chars})"
             )
         images = item.images or []
-        image_digests = []
+        digest = hashlib.blake2b(digest_size=16)
         for index, uri in enumerate(images):
             try:
                 data = check_image(uri, limits.max_image_bytes, limits.max_image_pixels)
             except ImageRefused as exc:
                 return invalid(item.id, f"images[{index}]: {exc}")
-            image_digests.append(hashlib.blake2b(data, digest_size=16).hexdigest())
+            _add_field(digest, data)
         question = prepare_question(item.question, has_image=bool(images))
         reasoning = prepare_reasoning(item.response)
-        # A JSON list cannot be forged by a separator inside a field (a NUL once could).
-        key = json.dumps([self.model_version, question, reasoning, image_digests])
+        for part in (self.model_version, question, reasoning):
+            _add_field(digest, part.encode("utf-8", "surrogatepass"))
         return Prepared(
             item=item,
             tokens=_TEMPLATE_TOKENS + (len(question) + len(reasoning)) // 4 + 1,
             group_key=item.group_id,
-            cache_key=hashlib.blake2b(key.encode(), digest_size=16).hexdigest(),
+            cache_key=digest.hexdigest(),
             # SophiaVL's judge sees the first image only.
             payload=JudgeInput(question=question, reasoning=reasoning, image=images[0] if images else None),
         )
