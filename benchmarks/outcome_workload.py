@@ -133,9 +133,11 @@ SLOW_ANSWER = "\\prod_{k=1}^{800} (1+\\frac{1}{k^2})"
 SLOW_TRUTH = "3"
 
 
-def slow_item(item_id: str = "slow") -> Item:
+def slow_item(item_id: str = "slow", variant: int = 0) -> Item:
+    """`SLOW_ANSWER`; another `variant` is a different product (no cache or timeout memory applies)."""
+    answer = SLOW_ANSWER.replace("^{800}", f"^{{{800 + variant}}}")
     return {
         "id": item_id,
-        "response": f"<think>t</think><answer>{SLOW_ANSWER}</answer>",
+        "response": f"<think>t</think><answer>{answer}</answer>",
         "ground_truth": SLOW_TRUTH,
     }

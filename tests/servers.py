@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +49,15 @@ class RunningServer:
         response.raise_for_status()
         body: dict[str, Any] = response.json()
         return body
+
+    def score_in_background(self, items: list[dict[str, Any]], **extra: Any) -> threading.Thread:
+        """POST `items` from another thread (started; join it), e.g. to keep the server busy."""
+        body = {"items": items, **extra}
+        sender = threading.Thread(
+            target=httpx.post, args=(f"{self.url}/score",), kwargs={"json": body, "timeout": 60}
+        )
+        sender.start()
+        return sender
 
     def descendants(self) -> list[psutil.Process]:
         try:

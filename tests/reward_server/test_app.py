@@ -27,11 +27,6 @@ def item(item_id: str, answer: str, truth: str, **extra: object) -> dict[str, ob
     }
 
 
-def distinct_slow_item(n: int) -> dict[str, object]:
-    """Seconds of sympy, different for each `n` (a repeated timeout is answered from memory)."""
-    return item(f"slow{n}", f"\\prod_{{k=1}}^{{{800 + n}}} (1+\\frac{{1}}{{k^2}})", "3")
-
-
 def error_of(response: httpx.Response) -> dict[str, str]:
     body = response.json()
     assert set(body) == {"error"}, body
@@ -291,12 +286,7 @@ def test_queue_full_is_429_with_retry_after(server_dir: Path) -> None:
     )
     try:
         # One slow item holds the only batch slot; four more wait in the queue.
-        busy = threading.Thread(
-            target=httpx.post,
-            args=(server.url + "/score",),
-            kwargs={"json": {"items": [distinct_slow_item(n) for n in range(5)]}, "timeout": 60},
-        )
-        busy.start()
+        busy = server.score_in_background([slow_item(f"slow{n}", n) for n in range(5)])
         time.sleep(0.5)
         more = [item(f"m{n}", f"x^2 + {2 * n}x + {n * n}", f"(x+{n})^2") for n in range(2, 4)]
         response = server.client.post("/score", json={"items": more})

@@ -21,7 +21,7 @@ import psutil
 import pytest
 from PIL import Image
 
-from benchmarks.outcome_workload import SLOW_TRUTH
+from benchmarks.outcome_workload import slow_item
 from tests.servers import RunningServer, start_server
 
 KEY = "hardening-key-0123456789"
@@ -35,11 +35,6 @@ def item(item_id: str, answer: str, truth: str, **extra: object) -> Item:
         "ground_truth": truth,
         **extra,
     }
-
-
-def slow(item_id: str, n: int = 0) -> Item:
-    """Seconds of sympy, different for each `n` (so neither cache nor timeout memory applies)."""
-    return item(item_id, f"\\prod_{{k=1}}^{{{800 + n}}} (1+\\frac{{1}}{{k^2}})", SLOW_TRUTH)
 
 
 def symbolic(item_id: str, k: int = 2) -> Item:
@@ -267,7 +262,7 @@ def test_work_for_a_disconnected_client_is_cancelled(tmp_path: Path) -> None:
     try:
         with pytest.raises(httpx.ReadTimeout):
             httpx.post(
-                server.url + "/score", json={"items": [slow(f"s{n}", n) for n in range(20)]}, timeout=0.3
+                server.url + "/score", json={"items": [slow_item(f"s{n}", n) for n in range(20)]}, timeout=0.3
             )
         # Another client is served, and the 19 slow items still queued are never graded: without
         # the cancellation each would hold the worker for its 0.5 s limit, one after the other.
@@ -285,15 +280,7 @@ def test_work_for_a_disconnected_client_is_cancelled(tmp_path: Path) -> None:
 def test_one_clients_slow_items_do_not_starve_another_client(tmp_path: Path) -> None:
     server = start_server(tmp_path, "--verifier-workers", "2", "--item-timeout-s", "1")
     try:
-        noisy = threading.Thread(
-            target=httpx.post,
-            args=(server.url + "/score",),
-            kwargs={
-                "json": {"items": [slow(f"s{n}", n) for n in range(40)], "deadline_ms": 30_000},
-                "timeout": 60,
-            },
-        )
-        noisy.start()
+        noisy = server.score_in_background([slow_item(f"s{n}", n) for n in range(40)], deadline_ms=30_000)
         time.sleep(0.5)  # both workers now hold slow items, 38 more are queued behind them
         # Served first-come-first-served, this item would wait for 38 more slow items (~20 s).
         response = server.client.post("/score", json={"items": [symbolic("quiet")], "deadline_ms": 10_000})
@@ -317,12 +304,7 @@ def test_a_big_request_of_slow_items_does_not_hold_the_batches_against_another(t
         env={"REWARD_SERVER_MAX_CONCURRENT_BATCHES": "1"},
     )
     try:
-        noisy = threading.Thread(
-            target=httpx.post,
-            args=(server.url + "/score",),
-            kwargs={"json": {"items": [slow(f"s{n}", n) for n in range(16)]}, "timeout": 60},
-        )
-        noisy.start()
+        noisy = server.score_in_background([slow_item(f"s{n}", n) for n in range(16)])
         time.sleep(0.5)
         response = server.client.post("/score", json={"items": [symbolic("quiet")], "deadline_ms": 3_000})
         assert response.json()["results"][0]["status"] == "ok"
@@ -334,9 +316,9 @@ def test_a_big_request_of_slow_items_does_not_hold_the_batches_against_another(t
 def test_an_item_that_hit_the_limit_is_not_graded_again(tmp_path: Path) -> None:
     server = start_server(tmp_path, "--verifier-workers", "1", "--item-timeout-s", "0.3")
     try:
-        first = server.score([slow("a")])["results"][0]
+        first = server.score([slow_item("a")])["results"][0]
         assert first["status"] == "timeout"
-        again = server.score([slow("b")])["results"][0]
+        again = server.score([slow_item("b")])["results"][0]
         assert again["status"] == "timeout"
         assert "earlier try" in again["error"]
         assert metric(server, "reward_worker_restarts_total") == 1
@@ -563,7 +545,7 @@ def test_sigterm_answers_every_accepted_request_with_a_status_per_item(tmp_path:
     def send(n: int) -> None:
         items = [item(f"{n}-{k}", str(k), str(k)) for k in range(195)]
         items += [symbolic(f"{n}-sym{k}", k + 2) for k in range(3)] + [
-            slow(f"{n}-slow{k}", 10 * n + k) for k in range(2)
+            slow_item(f"{n}-slow{k}", 10 * n + k) for k in range(2)
         ]
         answers[n] = httpx.post(server.url + "/score", json={"items": items}, timeout=60)
 
