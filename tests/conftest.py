@@ -16,6 +16,14 @@ def outcome_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def rules_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    """One thinking-reward service with the `rules` judge for the session (default settings)."""
+    server = start_server(tmp_path_factory.mktemp("rules"), "--scorer", "thinking", "--backend", "rules")
+    yield server
+    server.stop()
+
+
 @pytest.fixture
 def server_dir(tmp_path: Path) -> Path:
     return tmp_path

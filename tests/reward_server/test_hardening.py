@@ -113,9 +113,9 @@ def test_openapi_states_the_bearer_scheme_and_the_errors(locked: RunningServer) 
     assert document["paths"]["/healthz"]["get"]["security"] == []
 
 
-def test_a_refusal_does_not_echo_a_huge_key(rules_judge: RunningServer) -> None:
+def test_a_refusal_does_not_echo_a_huge_key(rules_server: RunningServer) -> None:
     body = '{"items":[{"id":"a","response":"x","' + "k" * 1_000_000 + '":0}]}'
-    response = rules_judge.client.post("/score", content=body, headers={"content-type": "application/json"})
+    response = rules_server.client.post("/score", content=body, headers={"content-type": "application/json"})
     assert response.status_code == 422
     assert len(response.content) < 2_000
 
@@ -357,33 +357,26 @@ def _worker_pids(server: RunningServer) -> list[int]:
 # --- admission and bounds
 
 
-@pytest.fixture(scope="module")
-def rules_judge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    server = start_server(tmp_path_factory.mktemp("rules"), "--scorer", "thinking", "--backend", "rules")
-    yield server
-    server.stop()
-
-
 @pytest.mark.slow
 def test_a_request_within_the_limits_is_never_told_to_retry_on_an_idle_server(
-    rules_judge: RunningServer,
+    rules_server: RunningServer,
 ) -> None:
     """2,200 items of 16 KB (35 MB) were a 429 with Retry-After: a request that could never fit."""
     trace = "<think>" + "3*4 = 12. " * 1600 + "</think><answer>12</answer>"
     items = [{"id": str(n), "response": trace[:16_000] + f" {n}"} for n in range(2200)]
-    response = rules_judge.client.post("/score", json={"items": items}, timeout=300)
+    response = rules_server.client.post("/score", json={"items": items}, timeout=300)
     assert response.status_code == 200, response.text[:500]
     assert {r["status"] for r in response.json()["results"]} == {"ok"}
 
 
-def test_count_limits_are_enforced_while_parsing(rules_judge: RunningServer) -> None:
+def test_count_limits_are_enforced_while_parsing(rules_server: RunningServer) -> None:
     too_many_choices = {"id": "c", "response": "r", "choices": {f"k{n}": "x" for n in range(27)}}
     too_many_images = {"id": "i", "response": "r", "images": ["data:image/png;base64,"] * 9}
     for bad in (too_many_choices, too_many_images):
-        response = rules_judge.client.post("/score", json={"items": [bad]})
+        response = rules_server.client.post("/score", json={"items": [bad]})
         assert response.status_code == 422
         assert "at most" in response.json()["error"]["message"]
-    many = rules_judge.client.post(
+    many = rules_server.client.post(
         "/score", json={"items": [{"id": str(n), "response": ""} for n in range(5000)]}
     )
     assert many.status_code == 413
@@ -402,7 +395,7 @@ def test_count_limits_are_enforced_while_parsing(rules_judge: RunningServer) -> 
     ],
 )
 def test_bodies_too_complex_for_the_loop_are_parsed_elsewhere_first(
-    rules_judge: RunningServer, name: str, status: int
+    rules_server: RunningServer, name: str, status: int
 ) -> None:
     """Parsing such bodies held the event loop for seconds before they were refused."""
     if name == "a million tiny items":
@@ -419,11 +412,11 @@ def test_bodies_too_complex_for_the_loop_are_parsed_elsewhere_first(
         body = json.dumps({"items": [{"id": str(n), "response": "1+1 = 2, " * 5000} for n in range(100)]})
 
     def attack() -> httpx.Response:
-        return rules_judge.client.post(
+        return rules_server.client.post(
             "/score", content=body, headers={"content-type": "application/json"}, timeout=120
         )
 
-    response = _while_healthy(rules_judge, attack, expect=status)
+    response = _while_healthy(rules_server, attack, expect=status)
     if status == 200:
         assert {r["status"] for r in response.json()["results"]} == {"ok"}
 
@@ -434,32 +427,32 @@ def _png(width: int, height: int) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-def test_an_image_declaring_too_many_pixels_is_refused(rules_judge: RunningServer) -> None:
+def test_an_image_declaring_too_many_pixels_is_refused(rules_server: RunningServer) -> None:
     bomb = _png(12_000, 12_000)  # 144 megapixels in a few kilobytes
     assert len(bomb) < 100_000
     items = [
         {"id": "bomb", "question": "q", "response": "<think>2*3 = 6</think>", "images": [bomb]},
         {"id": "fine", "question": "q", "response": "<think>2*3 = 6</think>", "images": [_png(64, 64)]},
     ]
-    results = {r["id"]: r for r in rules_judge.score(items)["results"]}
+    results = {r["id"]: r for r in rules_server.score(items)["results"]}
     assert results["bomb"]["status"] == "invalid"
     assert "pixels" in results["bomb"]["error"]
     assert results["fine"]["status"] == "ok"
 
 
-def test_a_question_over_its_limit_is_an_invalid_item(rules_judge: RunningServer) -> None:
-    results = rules_judge.score(
+def test_a_question_over_its_limit_is_an_invalid_item(rules_server: RunningServer) -> None:
+    results = rules_server.score(
         [{"id": "q", "question": "x" * 100_001, "response": "<think>1+1 = 2</think>"}]
     )
     assert results["results"][0]["status"] == "invalid"
 
 
-def test_a_nul_byte_cannot_plant_another_callers_score(rules_judge: RunningServer) -> None:
+def test_a_nul_byte_cannot_plant_another_callers_score(rules_server: RunningServer) -> None:
     """Fields were joined with NUL for the cache key: these two items shared a key."""
     planted = {"id": "a", "question": "Q\x002+2 = 4", "response": "2+2 = 5"}
     victim = {"id": "b", "question": "Q", "response": "2+2 = 4\x002+2 = 5"}
-    first = rules_judge.score([planted])["results"][0]
-    second = rules_judge.score([victim])["results"][0]
+    first = rules_server.score([planted])["results"][0]
+    second = rules_server.score([victim])["results"][0]
     assert first["score"] == 0.0
     assert second["score"] == 0.5
 
@@ -521,14 +514,14 @@ def test_long_boxed_answers_do_not_freeze_the_verifier(outcome_server: RunningSe
 
 
 @pytest.mark.slow
-def test_long_whitespace_does_not_freeze_the_rules_judge(rules_judge: RunningServer) -> None:
+def test_long_whitespace_does_not_freeze_the_rules_server(rules_server: RunningServer) -> None:
     response = "<think>" + " " * 99_000 + "2*3 = 6</think><answer>6</answer>"
     items = [{"id": str(n), "response": response} for n in range(20)]
 
     def attack() -> httpx.Response:
-        return rules_judge.client.post("/score", json={"items": items}, timeout=120)
+        return rules_server.client.post("/score", json={"items": items}, timeout=120)
 
-    results = _while_healthy(rules_judge, attack).json()["results"]
+    results = _while_healthy(rules_server, attack).json()["results"]
     assert [r["score"] for r in results] == [1.0] * 20
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable
 
 import pytest
 from reward_proto.limits import MAX_RESPONSE_CHARS
 from reward_server.scorers.outcome import extract, fast, guards
 
-from tests.reward_server.scorers.outcome.reads import assert_linear_reads
+from tests.reward_server.scorers.texts import assert_linear_reads, random_texts
 
 
 @pytest.mark.parametrize(
@@ -152,18 +151,14 @@ _DELIMITER_TOKENS = ["$", "$$", "\\(", "\\)", "\\[", "\\]", " ", "\t", "x", "1",
 
 
 def test_boxes_and_delimiters_match_the_reference_on_random_texts() -> None:
-    rng = random.Random(7)
-    for _ in range(3000):
-        boxed = "".join(rng.choice(_BOX_TOKENS) for _ in range(rng.randint(0, 30)))
+    for boxed in random_texts(_BOX_TOKENS, 3000, 30, seed=7):
         assert extract.boxed_contents(boxed) == _reference_boxed_contents(boxed), repr(boxed)
-        delimited = "".join(rng.choice(_DELIMITER_TOKENS) for _ in range(rng.randint(0, 30)))
+    for delimited in random_texts(_DELIMITER_TOKENS, 3000, 30, seed=8):
         assert extract.strip_math_delimiters(delimited) == _reference_strip_math_delimiters(delimited)
 
 
 def test_group_ends_matches_a_scan_from_each_opener() -> None:
-    rng = random.Random(11)
-    for _ in range(2000):
-        text = "".join(rng.choice("{}()x") for _ in range(rng.randint(0, 30)))
+    for text in random_texts("{}()x", 2000, 30, seed=11):
         for opening, closing in ("{}", "()"):
             expected = {}
             for start, char in enumerate(text):

@@ -7,7 +7,6 @@ rewritten patterns are checked to accept exactly what the old ones did.
 
 from __future__ import annotations
 
-import random
 import re
 from fractions import Fraction
 
@@ -15,13 +14,14 @@ import pytest
 from reward_proto.limits import MAX_GROUND_TRUTH_CHARS, MAX_RESPONSE_CHARS
 from reward_server.scorers.outcome import fast
 
+from tests.reward_server.scorers.texts import random_texts
+
 LIMIT = MAX_GROUND_TRUTH_CHARS
 _OLD_DECIMAL = re.compile(r"^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d{1,3})?$")
 _OLD_TIMES_TEN = re.compile(r"^([-+]?(?:\d+\.?\d*|\.\d+))(?:\\times|\\cdot|\*|x)10\^\{?([-+]?\d+)\}?$")
 
 
 def test_number_patterns_accept_what_the_old_ones_did() -> None:
-    rng = random.Random(3)
     tokens = [
         "1",
         "0",
@@ -42,8 +42,7 @@ def test_number_patterns_accept_what_the_old_ones_did() -> None:
         "\n",
         " ",
     ]
-    for _ in range(20_000):
-        text = "".join(rng.choice(tokens) for _ in range(rng.randint(0, 12)))
+    for text in random_texts(tokens, 20_000, 12, seed=3):
         assert bool(fast._DECIMAL.match(text)) == bool(_OLD_DECIMAL.match(text)), repr(text)
         new, old = fast._TIMES_TEN.match(text), _OLD_TIMES_TEN.match(text)
         assert (new and new.groups()) == (old and old.groups()), repr(text)

@@ -8,7 +8,6 @@ quadratic) implementation the guards replaced, on thousands of random texts.
 
 from __future__ import annotations
 
-import random
 import re
 from collections.abc import Callable
 
@@ -16,7 +15,7 @@ import pytest
 from reward_proto.limits import MAX_GROUND_TRUTH_CHARS
 from reward_server.scorers.outcome import guards
 
-from tests.reward_server.scorers.outcome.reads import assert_linear_reads
+from tests.reward_server.scorers.texts import assert_linear_reads, random_texts
 
 LIMIT = MAX_GROUND_TRUTH_CHARS
 
@@ -136,9 +135,7 @@ _TOKENS = [
 
 
 def test_verdicts_match_the_reference_on_random_texts() -> None:
-    rng = random.Random(20240601)
-    for _ in range(4000):
-        text = "".join(rng.choice(_TOKENS) for _ in range(rng.randint(0, 40)))
+    for text in random_texts(_TOKENS, 4000, 40, seed=20240601):
         assert guards.refusal_reason(text, max_chars=LIMIT) == _reference(text), repr(text)
 
 

@@ -21,7 +21,7 @@ from reward_server.scorers.thinking import rules
 from reward_server.scorers.thinking.judge import JudgeInput
 from reward_server.scorers.thinking.rules import RulesJudge, judge_trace
 
-from tests.reward_server.scorers.outcome.reads import assert_linear_reads
+from tests.reward_server.scorers.texts import assert_linear_reads, random_texts
 
 LIMIT = MAX_RESPONSE_CHARS
 _OLD_EQUATION = re.compile(
@@ -104,10 +104,9 @@ _TOKENS = [
 
 
 def test_equations_are_those_the_old_regex_finds() -> None:
-    rng = random.Random(5)
-    for _ in range(5000):
-        text = "".join(rng.choice(_TOKENS) for _ in range(rng.randint(0, 60)))
+    for text in random_texts(_TOKENS, 5000, 60, seed=5):
         assert list(rules._equations(text)) == [m.groups() for m in _OLD_EQUATION.finditer(text)], repr(text)
+    rng = random.Random(6)
     for _ in range(1000):  # left sides at and past the 80-unit bound
         text = "".join(
             rng.choice(["1", "1+", " ", "\\times", "(", ")"]) * rng.randint(0, 90)

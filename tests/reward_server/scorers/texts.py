@@ -1,4 +1,7 @@
-"""A deterministic complexity check: how many characters Python code reads from a text.
+"""Texts for the scan tests: random texts from tokens, and a deterministic complexity check.
+
+`random_texts` draws reproducible texts for comparing a rewritten scan with its reference.
+The complexity check counts how many characters Python code reads from a text.
 
 Timing assertions are flaky on shared machines; a count is not. `CountingText` counts the
 characters that indexing, slicing and iteration hand out and those that `find`/`rfind` pass
@@ -10,8 +13,16 @@ minutes).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import random
+from collections.abc import Callable, Iterator, Sequence
 from typing import SupportsIndex
+
+
+def random_texts(tokens: Sequence[str], count: int, max_tokens: int, seed: int) -> Iterator[str]:
+    """`count` texts of 0 to `max_tokens` tokens drawn from `tokens`, the same for the same seed."""
+    rng = random.Random(seed)
+    for _ in range(count):
+        yield "".join(rng.choice(tokens) for _ in range(rng.randint(0, max_tokens)))
 
 
 class CountingText(str):
