@@ -2,13 +2,13 @@
 
 Starts the outcome verifier (127.0.0.1:8101) and the thinking-reward service with the `rules`
 judge (127.0.0.1:8102), builds the tiny toy policy on first use, trains it with Trust-GRPO on
-arithmetic word problems, prints held-out accuracy before and after, and stops the services.
-Outputs: runs/<name>/metrics.jsonl, runs/<name>/rewards.png, checkpoints, summary.json.
+arithmetic word problems through `TrustGRPOTrainer` (TRL), prints held-out accuracy before and
+after, and stops the services. Extra arguments override the toy config (`--max_steps 10`).
+Outputs under runs/toy/: metrics.jsonl, rewards.png, checkpoints, final/, summary.json.
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
 import sys
@@ -56,33 +56,39 @@ def service(scorer: str, port: int, *extra: str) -> Iterator[str]:
 
 
 def main() -> int:
-    from trust_grpo.config import TrainConfig
+    from trust_grpo.cli import parse_train_args
+    from trust_grpo.run import run_training
     from trust_grpo.tiny_policy import build_tiny_policy
-    from trust_grpo.train import Trainer
 
     (ROOT / "runs").mkdir(exist_ok=True)
     if not (POLICY / "config.json").exists():
-        with console.status("building the tiny policy (random init + supervised warm-up, about 1 min)"):
+        with console.status("building the tiny policy (random init + supervised warm-up, about 2 min)"):
             build_tiny_policy(POLICY)
     with ExitStack() as stack:
         outcome_url = stack.enter_context(service("outcome", OUTCOME_PORT))
         thinking_url = stack.enter_context(service("thinking", THINKING_PORT, "--backend", "rules"))
-        config = TrainConfig.from_yaml(
-            CONFIG,
-            policy=str(POLICY),
-            output_dir=str(ROOT / "runs"),
-            services={"outcome_urls": [outcome_url], "thinking_urls": [thinking_url]},
-        )
+        run, config = parse_train_args(
+            [
+                "--config", str(CONFIG),
+                "--policy", str(POLICY),
+                "--output_dir", str(ROOT / "runs" / "toy"),
+                "--outcome_url", outcome_url,
+                "--thinking_url", thinking_url,
+                *sys.argv[1:],
+            ]
+        )  # fmt: skip
         console.print(
-            f"[bold]training[/bold] {config.name}: {config.total_steps} steps of "
-            f"{config.prompts_per_step} prompts x {config.group_size} responses"
+            f"[bold]training[/bold] the toy policy with TrustGRPOTrainer: {config.max_steps} steps of "
+            f"{config.per_device_train_batch_size // config.num_generations} prompts x "
+            f"{config.num_generations} responses"
         )
-        summary = asyncio.run(Trainer(config).run())
+        summary = run_training(run, config)
     before, after = summary["accuracy_before"], summary["accuracy_after"]
     console.print(
         f"[bold]held-out accuracy[/bold] {before:.1%} -> {after:.1%} ({100 * (after - before):+.1f} points)"
     )
-    console.print(f"metrics: {config.run_dir / 'metrics.jsonl'}\nplot:    {config.run_dir / 'rewards.png'}")
+    run_dir = Path(config.output_dir)
+    console.print(f"metrics: {run_dir / 'metrics.jsonl'}\nplot:    {run_dir / 'rewards.png'}")
     return 0
 
 

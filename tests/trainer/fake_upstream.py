@@ -11,7 +11,7 @@ import random
 import socket
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -56,8 +56,15 @@ class FakeUpstream:
         extra: Sequence[str] = (),
         duplicate: Sequence[str] = (),
         api_key: str | None = None,
+        score_item: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+        hold: threading.Event | None = None,
     ) -> None:
+        """`score_item` answers one item (default: its response text as the score); with `hold`
+        every answer waits until the event is set (at most 30 s)."""
         self.delay_s = delay_s
+        self.score_item = score_item or _result
+        self.hold = hold
+        self.answered_at: list[float] = []
         self.script = list(script)
         self.order = order
         self.drop = set(drop)
@@ -122,15 +129,19 @@ class FakeUpstream:
         try:
             if self.delay_s:
                 await asyncio.sleep(self.delay_s)
+            if self.hold is not None:
+                await asyncio.to_thread(self.hold.wait, 30)
         finally:
             self.in_flight -= 1
-        results = [_result(item) for item in body["items"] if item["id"] not in self.drop]
-        results += [_result(item) for item in body["items"] if item["id"] in self.duplicate]
+        score = self.score_item
+        results = [score(item) for item in body["items"] if item["id"] not in self.drop]
+        results += [score(item) for item in body["items"] if item["id"] in self.duplicate]
         results += [_result({"id": extra, "response": "1"}) for extra in self.extra]
         if self.order == "reversed":
             results.reverse()
         elif self.order == "shuffled":
             random.Random(index).shuffle(results)
+        self.answered_at.append(time.monotonic())
         return JSONResponse({"scorer": "outcome", "model": "fake", "model_version": "0", "results": results})
 
 

@@ -17,17 +17,35 @@ def test_help_lists_the_commands() -> None:
     assert "make-policy" in result.output
 
 
+def test_train_help_lists_trls_settings_and_ours() -> None:
+    result = runner.invoke(app, ["train", "--help"])
+    assert result.exit_code == 0
+    for flag in ("--num_generations", "--beta", "--outcome_url", "--trust_mode", "--policy", "--resume"):
+        assert flag in result.output
+
+
 def test_a_bad_config_exits_2_and_names_the_key(tmp_path: Path) -> None:
     config = tmp_path / "bad.yaml"
-    config.write_text("policy: p\ngroup_size: 1\n")
+    config.write_text("policy: p\ngroup_size: 1\nuse_cpu: true\nbf16: false\n")
     result = runner.invoke(app, ["train", "--config", str(config)])
     assert result.exit_code == 2
     assert "group_size" in result.output
 
 
+def test_a_bad_value_exits_2_and_names_the_key(tmp_path: Path) -> None:
+    config = tmp_path / "bad.yaml"
+    config.write_text("policy: p\nalpha: -1\nuse_cpu: true\nbf16: false\n")
+    result = runner.invoke(app, ["train", "--config", str(config)])
+    assert result.exit_code == 2
+    assert "alpha" in result.output
+
+
 def test_resume_without_a_checkpoint_exits_2(tmp_path: Path, tiny_policy: Path) -> None:
     config = tmp_path / "c.yaml"
-    config.write_text(f"policy: {tiny_policy}\noutput_dir: {tmp_path}\n")
+    config.write_text(
+        f"policy: {tiny_policy}\noutput_dir: {tmp_path}\nuse_cpu: true\nbf16: false\n"
+        "outcome_url: [http://127.0.0.1:9]\n"
+    )
     result = runner.invoke(app, ["train", "--config", str(config), "--resume", "--no-progress"])
     assert result.exit_code == 2
     assert "no checkpoint" in result.output

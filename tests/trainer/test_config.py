@@ -1,58 +1,104 @@
-"""Training configs: the shipped YAML files validate, mistakes are refused with the key named."""
+"""Training configs: TRL's names plus ours; the shipped YAML files parse, mistakes are refused."""
 
 from __future__ import annotations
 
+from dataclasses import fields
 from pathlib import Path
+from typing import Any
 
 import pytest
-from pydantic import ValidationError
-from trust_grpo.config import TrainConfig
+from trust_grpo.cli import parse_train_args
+from trust_grpo.config import TRUST_FIELDS, TrustGRPOConfig, settings_table
+from trust_grpo.run import RunArguments
 
-CONFIGS = Path(__file__).resolve().parents[2] / "services" / "trainer" / "configs"
-
-
-@pytest.mark.parametrize("path", sorted(CONFIGS.glob("*.yaml")), ids=lambda path: path.name)
-def test_shipped_configs_validate(path: Path) -> None:
-    config = TrainConfig.from_yaml(path)
-    assert config.group_size >= 2
+ROOT = Path(__file__).resolve().parents[2]
+CONFIGS = ROOT / "services" / "trainer" / "configs"
+CPU = {"use_cpu": True, "bf16": False, "report_to": "none"}
 
 
-def test_paper_config_has_the_papers_defaults() -> None:
-    config = TrainConfig.from_yaml(CONFIGS / "paper.yaml")
-    assert (config.group_size, config.alpha, config.anneal_T, config.max_new_tokens) == (8, 0.3, None, 1024)
-    assert (config.clip_eps, config.kl_coef, config.mode) == (0.2, 0.04, "paper")
+def test_the_toy_config_parses_with_the_toy_settings() -> None:
+    run, config = parse_train_args(["--config", str(CONFIGS / "toy.yaml")])
+    assert (run.policy, run.dataset) == ("models/tiny-policy", "toy")
+    assert config.per_device_train_batch_size // config.num_generations == 16
+    assert (config.num_generations, config.max_completion_length, config.max_steps) == (8, 40, 60)
+    assert (config.learning_rate, config.beta) == (5e-4, 0.04)
+    assert config.outcome_url == ["http://127.0.0.1:8101"]
 
 
-def test_defaults_are_the_papers() -> None:
-    config = TrainConfig(policy="some/model")
-    assert (config.group_size, config.alpha, config.max_new_tokens, config.kl_coef) == (8, 0.3, 1024, 0.04)
+def test_the_paper_config_has_the_papers_settings() -> None:
+    # bf16 needs a GPU; everything else is checked as shipped
+    _, config = parse_train_args(["--config", str(CONFIGS / "paper.yaml"), "--bf16", "false"])
+    assert (config.num_generations, config.alpha, config.anneal_T, config.max_completion_length) == (
+        8, 0.3, None, 1024,
+    )  # fmt: skip
+    assert (config.epsilon, config.beta, config.trust_mode) == (0.2, 0.04, "paper")
+    assert (config.use_vllm, config.vllm_mode) == (True, "server")
+    assert config.metrics_port == 9400
 
 
-def test_unknown_key_is_refused(tmp_path: Path) -> None:
+def test_flags_override_the_file_and_urls_split_at_commas(tmp_path: Path) -> None:
+    _, config = parse_train_args(
+        ["--config", str(CONFIGS / "toy.yaml"), "--max_steps", "3", "--outcome_url", "http://a:1/,http://b:2"]
+    )
+    assert config.max_steps == 3
+    assert config.outcome_url == ["http://a:1", "http://b:2"]
+
+
+def test_our_defaults_are_the_papers(tmp_path: Path) -> None:
+    config = TrustGRPOConfig(output_dir=str(tmp_path), **CPU)
+    assert (config.alpha, config.anneal_T, config.trust_mode, config.min_valid_per_group) == (
+        0.3,
+        None,
+        "paper",
+        2,
+    )
+    assert config.scoring == "overlap"
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ({"alpha": -0.1}, "alpha"),
+        ({"anneal_T": 0}, "anneal_T"),
+        ({"trust_mode": "naive"}, "trust_mode"),
+        ({"min_valid_per_group": 0}, "min_valid_per_group"),
+        ({"scale_rewards": "batch"}, "scale_rewards"),
+        ({"reward_weights": [1.0, 2.0]}, "reward_weights"),
+        ({"multi_objective_aggregation": "normalize_then_sum"}, "multi_objective_aggregation"),
+        ({"reward_timeout_s": 0}, "reward_timeout_s"),
+    ],
+)
+def test_bad_values_are_refused_with_the_key_named(
+    tmp_path: Path, override: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        TrustGRPOConfig(output_dir=str(tmp_path), **CPU, **override)
+
+
+def test_an_unknown_key_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "bad.yaml"
-    path.write_text("policy: p\ngroup_sise: 8\n")
-    with pytest.raises(ValidationError, match="group_sise"):
-        TrainConfig.from_yaml(path)
+    path.write_text("policy: p\ngroup_sise: 8\nuse_cpu: true\nbf16: false\n")
+    with pytest.raises(ValueError, match="group_sise"):
+        parse_train_args(["--config", str(path)])
 
 
-def test_overrides_replace_keys_and_none_keeps_them(tmp_path: Path) -> None:
-    path = tmp_path / "c.yaml"
-    path.write_text("policy: p\nname: a\ntotal_steps: 5\n")
-    config = TrainConfig.from_yaml(path, name="b", total_steps=None)
-    assert (config.name, config.total_steps, config.run_dir) == ("b", 5, Path("runs") / "b")
+def test_api_keys_come_from_their_files_else_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key_file = tmp_path / "key"
+    key_file.write_text("from-the-file-0123456789\n")
+    monkeypatch.setenv("TRUST_GRPO_API_KEY", "from-the-env-0123456789")
+    config = TrustGRPOConfig(output_dir=str(tmp_path), outcome_api_key_file=str(key_file), **CPU)
+    assert config.client_options("outcome").api_key == "from-the-file-0123456789"
+    assert config.client_options("thinking").api_key == "from-the-env-0123456789"
 
 
-def test_a_config_that_is_not_a_mapping_is_refused(tmp_path: Path) -> None:
-    path = tmp_path / "c.yaml"
-    path.write_text("- policy\n")
-    with pytest.raises(ValueError, match="mapping"):
-        TrainConfig.from_yaml(path)
-
-
-def test_every_setting_is_documented() -> None:
-    from trust_grpo.config import ServicesConfig
-
-    docs = (Path(__file__).resolve().parents[2] / "docs" / "trainer.md").read_text()
-    keys = [f"`{name}`" for name in TrainConfig.model_fields if name != "services"]
-    keys += [f"`services.{name}`" for name in ServicesConfig.model_fields]
-    assert [key for key in keys if key not in docs] == []
+def test_the_settings_table_in_the_docs_is_generated_from_the_models() -> None:
+    docs = (ROOT / "docs" / "trainer.md").read_text()
+    table = settings_table(RunArguments, TrustGRPOConfig)
+    assert table in docs, (
+        "regenerate the table: trust_grpo.config.settings_table(RunArguments, TrustGRPOConfig)"
+    )
+    assert len(TRUST_FIELDS) >= 15
+    for key in (*TRUST_FIELDS, *(item.name for item in fields(RunArguments))):
+        assert f"| `{key}` |" in table

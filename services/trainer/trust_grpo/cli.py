@@ -2,56 +2,76 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
+import warnings
+from collections.abc import Sequence
+from dataclasses import fields
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from pydantic import ValidationError
+
+if TYPE_CHECKING:
+    from trust_grpo.config import TrustGRPOConfig
+    from trust_grpo.run import RunArguments
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Trust-GRPO trainer.")
 
 
-@app.command()
+def parse_train_args(argv: Sequence[str]) -> tuple[RunArguments, TrustGRPOConfig]:
+    """`--config FILE` (YAML in TRL's names plus ours) and `--key value` overrides, TRL's way.
+
+    Raises `ValueError` for a config that is not valid; argparse exits 2 on malformed flags.
+    """
+    warnings.filterwarnings("ignore", message="TRL currently supports vLLM versions")
+    from trl.scripts.utils import TrlParser
+
+    from trust_grpo.config import TrustGRPOConfig
+    from trust_grpo.run import RunArguments
+
+    argv = list(argv)
+    if "--config" in argv[:-1]:
+        _refuse_unknown_keys(Path(argv[argv.index("--config") + 1]), RunArguments, TrustGRPOConfig)
+    parser = TrlParser([RunArguments, TrustGRPOConfig], prog="trust-grpo train")  # type: ignore[list-item]
+    run, config = parser.parse_args_and_config(argv)
+    return run, config
+
+
+def _refuse_unknown_keys(path: Path, *models: type) -> None:
+    import yaml
+
+    raw = yaml.safe_load(path.read_text())
+    if not isinstance(raw, dict):
+        raise ValueError(f"{path}: the config must be a mapping of keys to values")
+    known = {item.name for model in models for item in fields(model)} | {"env"}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise ValueError(f"{path}: unknown keys {', '.join(unknown)} (see `trust-grpo train --help`)")
+
+
+@app.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    add_help_option=False,
+)
 def train(
-    config: Annotated[Path, typer.Option("--config", "-c", exists=True, dir_okay=False, help="YAML config.")],
-    resume: Annotated[bool, typer.Option(help="Continue from the run's latest checkpoint.")] = False,
-    name: Annotated[str | None, typer.Option(help="Override the run name.")] = None,
-    policy: Annotated[str | None, typer.Option(help="Override the policy model path.")] = None,
-    total_steps: Annotated[int | None, typer.Option(help="Override total_steps.")] = None,
-    output_dir: Annotated[Path | None, typer.Option(help="Override output_dir.")] = None,
-    metrics_port: Annotated[int | None, typer.Option(help="Serve Prometheus /metrics on this port.")] = None,
-    metrics_host: Annotated[
-        str | None, typer.Option(help="Address of /metrics (0.0.0.0 in a container).")
-    ] = None,
+    ctx: typer.Context,
     progress: Annotated[bool, typer.Option(help="Show the progress bar.")] = True,
 ) -> None:
-    """Run Trust-GRPO training as the config says; outputs go to <output_dir>/<name>/."""
-    from trust_grpo.config import TrainConfig
-    from trust_grpo.train import Trainer, TrainingStopped
+    """Train with Trust-GRPO: `trust-grpo train --config FILE [--resume] [--<key> VALUE ...]`.
 
-    overrides: dict[str, object] = {
-        "name": name,
-        "policy": policy,
-        "total_steps": total_steps,
-        "output_dir": output_dir,
-        "metrics_port": metrics_port,
-        "metrics_host": metrics_host,
-    }
+    Every key of TRL's GRPOConfig, of Trust-GRPO and of the run (`policy`, `dataset`, ...) can be
+    set in the YAML file or as a flag; `trust-grpo train --help` lists them. Exit codes: 2 for a
+    bad config, 3 when the reward services failed (a checkpoint was written; rerun with --resume).
+    """
+    from trust_grpo.run import run_training
+    from trust_grpo.trainer import TrainingStopped
+
     try:
-        settings = TrainConfig.from_yaml(config, **overrides)
-    except (ValidationError, ValueError) as error:
-        typer.secho(f"invalid config {config}:\n{error}", fg="red", err=True)
+        run, config = parse_train_args(ctx.args)
+    except (ValueError, TypeError, OSError) as error:
+        typer.secho(f"invalid config: {error}", fg="red", err=True)
         raise typer.Exit(2) from error
-    if settings.services.api_key is None and os.environ.get("TRUST_GRPO_API_KEY"):
-        settings = settings.model_copy(
-            update={
-                "services": settings.services.model_copy(update={"api_key": os.environ["TRUST_GRPO_API_KEY"]})
-            }
-        )
     try:
-        summary = asyncio.run(Trainer(settings, resume=resume, show_progress=progress).run())
+        summary = run_training(run, config, show_progress=progress)
     except TrainingStopped as stopped:
         typer.secho(str(stopped), fg="red", err=True)
         raise typer.Exit(3) from stopped
@@ -64,7 +84,7 @@ def train(
             f"held-out accuracy {summary['accuracy_before']:.1%} -> {summary['accuracy_after']:.1%} "
             f"({gain:+.1f} points)"
         )
-    typer.echo(f"run directory: {settings.run_dir}")
+    typer.echo(f"run directory: {config.output_dir}")
 
 
 @app.command("make-policy")

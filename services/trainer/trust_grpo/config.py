@@ -1,136 +1,169 @@
-"""Training configuration: one YAML file, validated here; every field documented.
+"""`TrustGRPOConfig`: TRL's `GRPOConfig` plus the Trust-GRPO and reward-service fields.
 
-Defaults follow the paper (G = 8, alpha = 0.3, T = total steps, responses up to 1024 tokens).
+Every TRL field keeps its name and meaning; ours are listed in `TRUST_FIELDS` and documented in
+their `help` metadata (so `trust-grpo train --help` shows them) and in docs/trainer.md.
 """
 
 from __future__ import annotations
 
+import os
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from trl.trainer.grpo_config import GRPOConfig
 
-from trust_grpo.rewards import Mode
+from trust_grpo.remote import ClientOptions
 
-
-class ServicesConfig(BaseModel):
-    """Where the reward services are and how to call them."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    thinking_urls: list[str] = Field(
-        default_factory=lambda: ["http://127.0.0.1:8102"], description="Thinking-reward replicas"
-    )
-    outcome_urls: list[str] = Field(
-        default_factory=lambda: ["http://127.0.0.1:8101"], description="Outcome-verifier replicas"
-    )
-    api_key: SecretStr | None = Field(
-        None, description="Bearer token of both services (or env TRUST_GRPO_API_KEY)"
-    )
-    timeout_s: float = Field(120.0, gt=0, description="Deadline of one scoring call, retries included")
-    attempt_timeout_s: float | None = Field(
-        None, gt=0, description="Longest single request (default: half of timeout_s with several replicas)"
-    )
-    max_retries: int = Field(4, ge=0, description="Retries of a failed request (connect, 5xx, 408, 429)")
-    eject_after: int = Field(3, ge=1, description="Consecutive failures before a replica is ejected")
-    eject_for_s: float = Field(5.0, gt=0, description="How long an ejected replica gets no traffic")
+API_KEY_ENV = "TRUST_GRPO_API_KEY"
 
 
-class TrainConfig(BaseModel):
-    """A Trust-GRPO run. Load with `TrainConfig.from_yaml(path)`."""
+@dataclass
+class TrustGRPOConfig(GRPOConfig):
+    """`GRPOConfig` with Trust-GRPO (SophiaVL-R1) and the two reward services."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    outcome_url: list[str] | None = field(
+        default=None,
+        metadata={"help": "Outcome-verifier base URL(s); several are replicas of one service."},
+    )
+    thinking_url: list[str] | None = field(
+        default=None,
+        metadata={"help": "Thinking-reward base URL(s). None: outcome reward only (plain GRPO)."},
+    )
+    outcome_api_key_file: str | None = field(
+        default=None,
+        metadata={"help": f"File holding the outcome service's bearer token (default: env {API_KEY_ENV})."},
+    )
+    thinking_api_key_file: str | None = field(
+        default=None,
+        metadata={"help": f"File holding the thinking service's bearer token (default: env {API_KEY_ENV})."},
+    )
+    reward_timeout_s: float = field(
+        default=120.0, metadata={"help": "Deadline of one batch's scoring call, retries included."}
+    )
+    reward_attempt_timeout_s: float | None = field(
+        default=None,
+        metadata={"help": "Longest single request (default: half the deadline with several replicas)."},
+    )
+    reward_max_retries: int = field(
+        default=4, metadata={"help": "Retries of a failed request (connect errors, 5xx, 408, 429)."}
+    )
+    reward_eject_after: int = field(
+        default=3, metadata={"help": "Consecutive failures before a replica gets no traffic for a while."}
+    )
+    reward_eject_for_s: float = field(
+        default=5.0, metadata={"help": "How long an ejected replica gets no traffic."}
+    )
+    alpha: float = field(default=0.3, metadata={"help": "Weight of the thinking reward."})
+    anneal_T: float | None = field(  # noqa: N815 (the paper's name)
+        default=None,
+        metadata={"help": "Annealing time constant T of exp(-step/T) (default: the run's total steps)."},
+    )
+    trust_mode: Literal["paper", "sophia_release"] = field(
+        default="paper",
+        metadata={
+            "help": "paper: judge every response; sophia_release: judge only as the released code does "
+            "(R^o >= 0.2, not in all-right or all-wrong groups)."
+        },
+    )
+    min_valid_per_group: int = field(
+        default=2, metadata={"help": "Groups with fewer scored outcomes are dropped (advantage 0, counted)."}
+    )
+    scoring: Literal["overlap", "after_rollouts"] = field(
+        default="overlap",
+        metadata={
+            "help": "overlap: send a batch's requests as soon as it is generated, while the log-prob "
+            "passes run; after_rollouts: the released SophiaVL-R1 client (after everything else, one "
+            "item per request, one in flight), for comparison."
+        },
+    )
+    max_consecutive_failed_steps: int = field(
+        default=3,
+        metadata={"help": "Stop with a checkpoint after this many steps in a row without a usable group."},
+    )
+    metrics_port: int | None = field(
+        default=None, metadata={"help": "Serve Prometheus /metrics on this port (0: any free port)."}
+    )
+    metrics_host: str = field(
+        default="127.0.0.1",
+        metadata={"help": "Address of /metrics; 0.0.0.0 in a container so Prometheus can reach it."},
+    )
 
-    name: str = Field(
-        "run", pattern=r"^[A-Za-z0-9._-]+$", description="Run name: outputs go to <output_dir>/<name>"
-    )
-    output_dir: Path = Field(Path("runs"), description="Parent directory of run directories")
-    policy: str = Field(description="Policy: any Hugging Face causal LM path or name")
-    dataset: str = Field(
-        "toy",
-        description="`toy` (generated arithmetic problems) or a JSONL file with question, ground_truth, "
-        "answer_type and optional images per line",
-    )
-    eval_dataset: str | None = Field(
-        None, description="JSONL of held-out problems (default for `toy`: its held-out split)"
-    )
-    eval_problems: int = Field(200, ge=0, description="Held-out problems scored before and after training")
-    seed: int = Field(0, description="Seed of data order, sampling and initialisation")
+    def __post_init__(self) -> None:
+        super().__post_init__()  # type: ignore[no-untyped-call]
+        self.outcome_url = _urls(self.outcome_url)
+        self.thinking_url = _urls(self.thinking_url) if self.thinking_url else None
+        problems = []
+        if self.alpha < 0:
+            problems.append(f"alpha must be >= 0, got {self.alpha}")
+        if self.anneal_T is not None and not self.anneal_T > 0:
+            problems.append(f"anneal_T must be > 0, got {self.anneal_T}")
+        if self.trust_mode not in ("paper", "sophia_release"):
+            problems.append(f"trust_mode must be paper or sophia_release, got {self.trust_mode!r}")
+        if self.scoring not in ("overlap", "after_rollouts"):
+            problems.append(f"scoring must be overlap or after_rollouts, got {self.scoring!r}")
+        if self.min_valid_per_group < 1:
+            problems.append(f"min_valid_per_group must be >= 1, got {self.min_valid_per_group}")
+        if self.max_consecutive_failed_steps < 1:
+            problems.append("max_consecutive_failed_steps must be >= 1")
+        if not self.reward_timeout_s > 0:
+            problems.append(f"reward_timeout_s must be > 0, got {self.reward_timeout_s}")
+        if self.metrics_port is not None and not 0 <= self.metrics_port <= 65535:
+            problems.append(f"metrics_port must be 0..65535, got {self.metrics_port}")
+        # Our advantages replace TRL's; a setting that asks TRL for another normalisation would be
+        # silently ignored, so it is refused instead.
+        if self.scale_rewards not in ("group", True):
+            problems.append(f"scale_rewards must be 'group' (Trust-GRPO's std), got {self.scale_rewards!r}")
+        if self.multi_objective_aggregation != "sum_then_normalize":
+            problems.append("multi_objective_aggregation must be sum_then_normalize")
+        if self.reward_weights is not None:
+            problems.append(
+                "reward_weights cannot be set: Trust-GRPO weighs the thinking reward by gamma*alpha"
+            )
+        if problems:
+            raise ValueError("; ".join(problems))
 
-    # --- GRPO
-    total_steps: int = Field(500, ge=1, description="Optimizer steps of the run")
-    prompts_per_step: int = Field(16, ge=1, description="Groups (distinct prompts) per step")
-    group_size: int = Field(8, ge=2, description="G: responses sampled per prompt")
-    max_new_tokens: int = Field(1024, ge=1, description="Longest response, in tokens")
-    temperature: float = Field(1.0, gt=0, description="Sampling temperature of rollouts")
-    top_p: float = Field(1.0, gt=0, le=1, description="Nucleus sampling of rollouts")
-    learning_rate: float = Field(1e-6, gt=0, description="AdamW learning rate")
-    weight_decay: float = Field(0.0, ge=0, description="AdamW weight decay")
-    max_grad_norm: float = Field(1.0, gt=0, description="Gradient clipping norm")
-    grad_accum_steps: int = Field(
-        1, ge=1, description="Micro-batches per optimizer step (gradient accumulation)"
-    )
-    updates_per_batch: int = Field(
-        1, ge=1, description="Optimizer steps on each batch of rollouts (PPO epochs)"
-    )
-    clip_eps: float = Field(0.2, gt=0, description="PPO clipping of the probability ratio")
-    kl_coef: float = Field(0.04, ge=0, description="Weight of the KL penalty to the frozen reference")
+    def client_options(self, service: Literal["outcome", "thinking"]) -> ClientOptions:
+        """How to call one service; the key comes from its file, else from the environment."""
+        key_file = self.outcome_api_key_file if service == "outcome" else self.thinking_api_key_file
+        api_key = Path(key_file).read_text().strip() if key_file else os.environ.get(API_KEY_ENV) or None
+        return ClientOptions(
+            api_key=api_key,
+            timeout_s=self.reward_timeout_s,
+            attempt_timeout_s=self.reward_attempt_timeout_s,
+            max_retries=self.reward_max_retries,
+            eject_after=self.reward_eject_after,
+            eject_for_s=self.reward_eject_for_s,
+            seed=self.seed,
+        )
 
-    # --- Trust-GRPO
-    mode: Mode = Field(
-        "paper", description="paper: judge every response; sophia_release: as the released code"
-    )
-    alpha: float = Field(0.3, ge=0, description="Weight of the thinking reward")
-    anneal_T: float | None = Field(  # noqa: N815 (the paper's name, as in trust_rewards)
-        None, gt=0, description="Annealing time constant T (default: total_steps)"
-    )
-    min_valid_per_group: int = Field(
-        2, ge=1, description="Groups with fewer scored outcomes are dropped (and counted)"
-    )
-    use_thinking_reward: bool = Field(True, description="False: plain GRPO on the outcome reward alone")
 
-    # --- pipeline
-    pipeline: Literal["async", "sync"] = Field(
-        "async",
-        description="async: score each group while the next are generated; sync: score after all rollouts, "
-        "one item per request (the released SophiaVL-R1 client)",
-    )
-    rollout_chunk_groups: int = Field(1, ge=1, description="Groups generated in one `generate` call")
-    max_consecutive_failed_steps: int = Field(
-        3, ge=1, description="Stop (with a checkpoint) after this many steps in a row without a usable group"
-    )
+def _urls(value: str | list[str] | None) -> list[str]:
+    """URLs from a list, or one string with commas between replicas."""
+    raw = [value] if isinstance(value, str) else list(value or [])
+    urls = [url.strip().rstrip("/") for part in raw for url in part.split(",") if url.strip()]
+    return urls
 
-    # --- outputs
-    checkpoint_every: int = Field(
-        50, ge=0, description="Save a checkpoint every N steps (0: only at the end)"
-    )
-    keep_checkpoints: int = Field(2, ge=1, description="Checkpoints kept on disk (older ones are deleted)")
-    plot_every: int = Field(10, ge=1, description="Redraw rewards.png every N steps")
-    metrics_port: int | None = Field(
-        None, ge=0, le=65535, description="Serve Prometheus /metrics here (0: any port)"
-    )
-    metrics_host: str = Field(
-        "127.0.0.1", description="Address of /metrics; 0.0.0.0 in a container so Prometheus can reach it"
-    )
-    services: ServicesConfig = Field(default_factory=ServicesConfig, description="The reward services")
 
-    @field_validator("policy")
-    @classmethod
-    def _policy_given(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("policy must name a model path or hub id")
-        return value
+TRUST_FIELDS = tuple(
+    item.name for item in fields(TrustGRPOConfig) if item.name not in {f.name for f in fields(GRPOConfig)}
+)
 
-    @property
-    def run_dir(self) -> Path:
-        return self.output_dir / self.name
 
-    @classmethod
-    def from_yaml(cls, path: Path, **overrides: object) -> TrainConfig:
-        """Read a YAML config; `overrides` replace top-level keys (e.g. from the command line)."""
-        raw = yaml.safe_load(path.read_text()) or {}
-        if not isinstance(raw, dict):
-            raise ValueError(f"{path}: the config must be a mapping of keys to values")
-        raw.update({key: value for key, value in overrides.items() if value is not None})
-        return cls.model_validate(raw)
+def settings_table(*models: type) -> str:
+    """The Markdown table of `models`' own settings (docs/trainer.md embeds it; a test keeps it
+    in sync): key, default, help."""
+    inherited = {item.name for item in fields(GRPOConfig)}
+    lines = ["| key | default | what |", "|---|---|---|"]
+    for model in models:
+        for item in fields(model):
+            if item.name in inherited and model is not GRPOConfig:
+                continue
+            if item.default is not MISSING:
+                default = f"`{item.default}`"
+            elif item.default_factory is not MISSING:
+                default = f"`{item.default_factory()}`"
+            else:
+                default = "required"
+            lines.append(f"| `{item.name}` | {default} | {item.metadata.get('help', '')} |")
+    return "\n".join(lines) + "\n"

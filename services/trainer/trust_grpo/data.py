@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from reward_proto import AnswerType
 
@@ -66,3 +67,26 @@ def evaluation_items(dataset: str, eval_dataset: str | None, count: int, seed: i
     if dataset != "toy":
         raise ValueError("eval_dataset is required when dataset is a file")
     return [_from_toy(problem) for problem in toy.held_out_problems(count, seed=seed + 12345)]
+
+
+def as_dataset(items: Sequence[TaskItem]) -> Any:
+    """A `datasets.Dataset` in TRL's conversational prompt format, with the columns the reward
+    services read (`question`, `ground_truth`, `answer_type`, and `images` when any item has some)."""
+    from datasets import Dataset
+
+    rows: dict[str, list[Any]] = {
+        "prompt": [[{"role": "user", "content": item.question}] for item in items],
+        "question": [item.question for item in items],
+        "ground_truth": [item.ground_truth for item in items],
+        "answer_type": [str(item.answer_type) for item in items],
+    }
+    if any(item.images for item in items):
+        rows["images"] = [list(item.images) for item in items]
+    return Dataset.from_dict(rows)
+
+
+def training_items(dataset: str, count: int, seed: int) -> list[TaskItem]:
+    """`count` training problems of the toy task, or every problem of a JSONL file."""
+    if dataset == "toy":
+        return list(itertools.islice(training_stream(dataset, seed), count))
+    return read_jsonl(Path(dataset))

@@ -31,20 +31,30 @@ def plot_run(run_dir: Path) -> Path | None:
             axes[0, 0],
             "Outcome reward and accuracy",
             [
-                ("outcome_reward_mean", "outcome reward (train)"),
+                ("trust/outcome_reward_mean", "outcome reward (train)"),
                 ("eval_accuracy", "held-out accuracy (greedy)"),
             ],
         ),
         (
             axes[0, 1],
             "Thinking reward",
-            [("thinking_reward_correct", "correct answers"), ("thinking_reward_wrong", "wrong answers")],
+            [
+                ("trust/thinking_reward_correct", "correct answers"),
+                ("trust/thinking_reward_wrong", "wrong answers"),
+            ],
         ),
-        (axes[1, 0], "Trust", [("gamma_mean", "mean gamma per group")]),
+        (
+            axes[1, 0],
+            "Trust",
+            [
+                ("trust/gamma_mean", "mean gamma per group"),
+                ("trust/gamma_below_1_share", "share of gamma < 1"),
+            ],
+        ),
         (
             axes[1, 1],
             "Pipeline",
-            [("reward_wait_fraction", "reward-wait fraction of step"), ("kl", "KL to reference")],
+            [("trust/reward_wait_fraction", "reward-wait share of step"), ("kl", "KL to reference")],
         ),
     ]
     for axis, title, lines in panels:

@@ -14,6 +14,8 @@ with mu_c, mu_w the mean thinking reward of the correct and wrong responses, and
 from __future__ import annotations
 
 import math
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 import torch
@@ -107,3 +109,90 @@ def group_advantages(rewards: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
     kept = rewards[valid].to(torch.float64)
     advantages[valid] = (kept - kept.mean()) / (kept.std(unbiased=True) + eps)
     return advantages
+
+
+@dataclass(frozen=True)
+class TrustBatch:
+    """Trust-GRPO over a batch of groups: per-item advantages and rewards, and what the logs show.
+
+    `rewards` is NaN for masked items and for every item of a dropped group; `gammas` has one
+    entry per kept group; the thinking means are over kept groups' judged items (NaN when none).
+    """
+
+    advantages: torch.Tensor
+    rewards: torch.Tensor
+    gammas: list[float]
+    dropped_groups: int
+    masked_items: int
+    thinking_correct_mean: float
+    thinking_wrong_mean: float
+    outcome_mean: float
+
+
+def _nanmean(values: torch.Tensor) -> float:
+    values = values[~torch.isnan(values)]
+    return float(values.mean()) if values.numel() else math.nan
+
+
+def trust_advantages(
+    outcome: torch.Tensor,
+    thinking: torch.Tensor,
+    groups: Sequence[Hashable],
+    *,
+    step: int,
+    total_steps: int,
+    alpha: float = 0.3,
+    anneal_T: float | None = None,  # noqa: N803 (the paper's name)
+    mode: Mode = "paper",
+    min_valid_per_group: int = 2,
+    eps: float = 1e-6,
+) -> TrustBatch:
+    """`group_advantages(trust_rewards(...))` for every group of a batch, in any order.
+
+    `groups[i]` names item i's group (TRL: consecutive runs of G; verl: the `uid`). A group with
+    fewer than `min_valid_per_group` scored outcomes is dropped: advantage 0 for all its items.
+    """
+    if not (len(outcome) == len(thinking) == len(groups)) or outcome.dim() != 1:
+        raise ValueError("outcome, thinking and groups must be 1-D of equal length")
+    outcome = outcome.to(torch.float64)
+    thinking = thinking.to(torch.float64)
+    members: dict[Hashable, list[int]] = {}
+    for index, group in enumerate(groups):
+        members.setdefault(group, []).append(index)
+    advantages = torch.zeros_like(outcome)
+    rewards = torch.full_like(outcome, math.nan)
+    judged = torch.full_like(outcome, math.nan)
+    gammas: list[float] = []
+    dropped = 0
+    for indices in members.values():
+        where = torch.tensor(indices, dtype=torch.long)
+        group_outcome, group_thinking = outcome[where], thinking[where]
+        if int((~torch.isnan(group_outcome)).sum()) < min_valid_per_group:
+            dropped += 1
+            continue
+        group_rewards, gamma = trust_rewards(
+            group_outcome,
+            group_thinking,
+            step=step,
+            total_steps=total_steps,
+            alpha=alpha,
+            anneal_T=anneal_T,
+            mode=mode,
+        )
+        gammas.append(gamma)
+        rewards[where] = group_rewards
+        advantages[where] = group_advantages(group_rewards, eps)
+        asked = judged_mask(group_outcome, mode)
+        judged[where] = torch.where(asked, group_thinking, torch.full_like(group_thinking, math.nan))
+    kept = ~torch.isnan(rewards)
+    correct = kept & (outcome >= CORRECT_THRESHOLD)
+    return TrustBatch(
+        advantages=advantages,
+        rewards=rewards,
+        gammas=gammas,
+        dropped_groups=dropped,
+        masked_items=int(torch.isnan(outcome).sum()),
+        thinking_correct_mean=_nanmean(judged[correct]),
+        thinking_wrong_mean=_nanmean(judged[kept & ~correct]),
+        outcome_mean=_nanmean(outcome[kept]),
+    )

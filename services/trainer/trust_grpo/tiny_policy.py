@@ -17,7 +17,7 @@ import random
 from pathlib import Path
 from typing import Any
 
-from trust_grpo.rollout import prompt_text
+from trust_grpo.evaluate import chat_prompt
 from trust_grpo.toy import Problem, training_problems
 
 CHAT_TEMPLATE = (
@@ -66,9 +66,12 @@ def warm_up(
         rows = []
         for _ in range(batch_size):
             problem = next(problems)
-            prompt = tokenizer(prompt_text(tokenizer, problem.question), add_special_tokens=False)[
-                "input_ids"
-            ]
+            prompt = tokenizer(
+                tokenizer.apply_chat_template(
+                    chat_prompt(problem.question), tokenize=False, add_generation_prompt=True
+                ),
+                add_special_tokens=False,
+            )["input_ids"]
             response = (
                 guessed_response(problem, rng) if rng.random() < guess_share else problem.reference_response
             )

@@ -1,0 +1,169 @@
+"""One training run as the CLI and the demo do it: data, held-out accuracy before and after,
+`TrustGRPOTrainer.train`, and the artifacts (metrics.jsonl, rewards.png, summary.json).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from transformers import TrainerCallback, TrainerControl, TrainerState, TrainingArguments
+from transformers.trainer_callback import PrinterCallback, ProgressCallback
+from transformers.trainer_utils import get_last_checkpoint
+
+from trust_grpo.config import TrustGRPOConfig
+from trust_grpo.data import as_dataset, evaluation_items, training_items
+from trust_grpo.evaluate import evaluate
+from trust_grpo.plot import plot_run
+from trust_grpo.progress import StepProgress
+from trust_grpo.trainer import TrainingStopped, TrustGRPOTrainer
+
+logger = logging.getLogger(__name__)
+METRICS_FILE = "metrics.jsonl"
+SUMMARY_FILE = "summary.json"
+
+
+@dataclass
+class RunArguments:
+    """What a run trains on and how it is judged; the rest is `TrustGRPOConfig`."""
+
+    policy: str = field(metadata={"help": "The policy: a Hugging Face causal LM path or hub id."})
+    dataset: str = field(
+        default="toy",
+        metadata={
+            "help": "`toy` (generated arithmetic problems) or a JSONL file with question, ground_truth "
+            "and optional answer_type, images per line."
+        },
+    )
+    toy_problems: int = field(default=4096, metadata={"help": "Training problems drawn for `toy`."})
+    eval_dataset: str | None = field(
+        default=None, metadata={"help": "JSONL of held-out problems (default for `toy`: its held-out split)."}
+    )
+    eval_problems: int = field(
+        default=200, metadata={"help": "Held-out problems scored greedily before and after training."}
+    )
+    plot_every: int = field(default=5, metadata={"help": "Redraw rewards.png every N logged steps."})
+    resume: bool = field(
+        default=False, metadata={"help": "Continue from the newest checkpoint in output_dir."}
+    )
+
+
+class RunLog(TrainerCallback):
+    """Every TRL log record to metrics.jsonl, and rewards.png redrawn as the run goes."""
+
+    def __init__(self, run_dir: Path, plot_every: int) -> None:
+        self.run_dir = run_dir
+        self.plot_every = max(1, plot_every)
+        self._logged = 0
+
+    def write(self, record: dict[str, Any]) -> None:
+        with (self.run_dir / METRICS_FILE).open("a") as log:
+            log.write(json.dumps(record) + "\n")
+
+    def trim(self, after_step: int) -> None:
+        """On resume, forget what was logged after the checkpoint (those steps run again)."""
+        path = self.run_dir / METRICS_FILE
+        if path.exists():
+            kept = [line for line in path.read_text().splitlines() if json.loads(line)["step"] <= after_step]
+            path.write_text("".join(line + "\n" for line in kept))
+
+    def on_log(
+        self,
+        args: TrainingArguments,
+        state: TrainerState,
+        control: TrainerControl,
+        logs: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if not state.is_world_process_zero or not logs:
+            return
+        self.write({"step": state.global_step, **logs})
+        self._logged += 1
+        if self._logged % self.plot_every == 0:
+            plot_run(self.run_dir)
+
+
+def _checkpoint_step(path: str) -> int:
+    state = json.loads((Path(path) / "trainer_state.json").read_text())
+    return int(state["global_step"])
+
+
+def run_training(run: RunArguments, config: TrustGRPOConfig, *, show_progress: bool = True) -> dict[str, Any]:
+    """Train as configured; returns the summary (also written to summary.json).
+
+    Raises `TrainingStopped` when the services failed for too many steps (after a checkpoint),
+    `FileNotFoundError` for `resume` without a checkpoint.
+    """
+    run_dir = Path(config.output_dir or ".")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    checkpoint: str | None = get_last_checkpoint(str(run_dir)) if run.resume else None  # type: ignore[no-untyped-call]
+    if run.resume and checkpoint is None:
+        raise FileNotFoundError(f"--resume: no checkpoint under {run_dir}")
+    held_out = evaluation_items(run.dataset, run.eval_dataset, run.eval_problems, config.seed)
+    trainer = TrustGRPOTrainer(
+        model=run.policy,
+        args=config,
+        train_dataset=as_dataset(training_items(run.dataset, run.toy_problems, config.seed)),
+    )
+    trainer.remove_callback(ProgressCallback)
+    trainer.remove_callback(PrinterCallback)
+    log = RunLog(run_dir, run.plot_every)
+    trainer.add_callback(log)
+    if show_progress:
+        trainer.add_callback(StepProgress())
+    main = trainer.accelerator.is_main_process
+    summary_path = run_dir / SUMMARY_FILE
+    summary: dict[str, Any] = (
+        json.loads(summary_path.read_text()) if checkpoint and summary_path.exists() else {}
+    )
+    summary.update(output_dir=str(run_dir), start_step=_checkpoint_step(checkpoint) if checkpoint else 0)
+
+    def held_out_accuracy(when: str, step: int) -> None:
+        if held_out and main:
+            result = evaluate(
+                trainer.model,
+                trainer.processing_class,
+                held_out,
+                outcome_url=config.outcome_url or [],
+                options=config.client_options("outcome"),
+                max_new_tokens=config.max_completion_length or 256,
+            )
+            summary[f"accuracy_{when}"] = result.accuracy
+            summary[f"eval_failed_{when}"] = result.failed
+            log.write(
+                {
+                    "step": step,
+                    "eval_accuracy": result.accuracy,
+                    "eval_response_tokens": result.mean_response_tokens,
+                }
+            )
+            print(f"held-out accuracy {when} training: {result.accuracy:.1%} ({result.scored} problems)")
+        trainer.accelerator.wait_for_everyone()
+
+    if main:
+        if checkpoint:
+            log.trim(summary["start_step"])
+        else:
+            (run_dir / METRICS_FILE).unlink(missing_ok=True)
+    if not checkpoint:
+        held_out_accuracy("before", 0)
+    try:
+        trainer.train(resume_from_checkpoint=checkpoint)
+    finally:
+        if main:
+            plot_run(run_dir)
+    summary["steps"] = int(trainer.state.global_step)
+    if trainer.stop_reason is not None:
+        summary["stopped"] = trainer.stop_reason
+        if main:
+            summary_path.write_text(json.dumps(summary, indent=2))
+        raise TrainingStopped(trainer.stop_reason)
+    trainer.save_model(str(run_dir / "final"))
+    held_out_accuracy("after", int(trainer.state.global_step))
+    if main:
+        plot_run(run_dir)
+        summary_path.write_text(json.dumps(summary, indent=2))
+    return summary
