@@ -11,8 +11,21 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
+    from trl.scripts.utils import TrlParser
+
     from trust_grpo.config import TrustGRPOConfig
     from trust_grpo.run import RunArguments
+
+TRAIN_USAGE = """\
+trust-grpo train --config FILE [--KEY VALUE ...]
+
+  --config FILE   YAML with any of the keys below (TRL's GRPOConfig names, the run's and
+                  Trust-GRPO's); flags given after it override the file.
+  --resume        continue from the newest checkpoint in output_dir.
+  --no-progress   no progress bar.
+Exit codes: 0 done, 2 bad config or nothing to resume, 3 the reward services failed (a checkpoint
+was written; rerun with --resume).
+"""
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Trust-GRPO trainer.")
 
@@ -22,18 +35,25 @@ def parse_train_args(argv: Sequence[str]) -> tuple[RunArguments, TrustGRPOConfig
 
     Raises `ValueError` for a config that is not valid; argparse exits 2 on malformed flags.
     """
-    warnings.filterwarnings("ignore", message="TRL currently supports vLLM versions")
-    from trl.scripts.utils import TrlParser
-
     from trust_grpo.config import TrustGRPOConfig
     from trust_grpo.run import RunArguments
 
     argv = list(argv)
     if "--config" in argv[:-1]:
         _refuse_unknown_keys(Path(argv[argv.index("--config") + 1]), RunArguments, TrustGRPOConfig)
-    parser = TrlParser([RunArguments, TrustGRPOConfig], prog="trust-grpo train")  # type: ignore[list-item]
-    run, config = parser.parse_args_and_config(argv)
+    run, config = train_parser().parse_args_and_config(argv)
     return run, config
+
+
+def train_parser() -> TrlParser:
+    """TRL's parser over the run's keys and `TrustGRPOConfig` (TRL's and ours)."""
+    warnings.filterwarnings("ignore", message="TRL currently supports vLLM versions")
+    from trl.scripts.utils import TrlParser
+
+    from trust_grpo.config import TrustGRPOConfig
+    from trust_grpo.run import RunArguments
+
+    return TrlParser([RunArguments, TrustGRPOConfig], prog="trust-grpo train")  # type: ignore[list-item]
 
 
 def _refuse_unknown_keys(path: Path, *models: type) -> None:
@@ -52,16 +72,17 @@ def _refuse_unknown_keys(path: Path, *models: type) -> None:
     context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
     add_help_option=False,
 )
-def train(
-    ctx: typer.Context,
-    progress: Annotated[bool, typer.Option(help="Show the progress bar.")] = True,
-) -> None:
-    """Train with Trust-GRPO: `trust-grpo train --config FILE [--resume] [--<key> VALUE ...]`.
+def train(ctx: typer.Context) -> None:
+    """Train with Trust-GRPO: `trust-grpo train --config FILE [--resume] [--KEY VALUE ...]`.
 
     Every key of TRL's GRPOConfig, of Trust-GRPO and of the run (`policy`, `dataset`, ...) can be
     set in the YAML file or as a flag; `trust-grpo train --help` lists them. Exit codes: 2 for a
     bad config, 3 when the reward services failed (a checkpoint was written; rerun with --resume).
     """
+    if {"-h", "--help"} & set(ctx.args):
+        typer.echo(TRAIN_USAGE)
+        typer.echo(train_parser().format_help())
+        return
     from trust_grpo.run import run_training
     from trust_grpo.trainer import TrainingStopped
 
@@ -71,7 +92,7 @@ def train(
         typer.secho(f"invalid config: {error}", fg="red", err=True)
         raise typer.Exit(2) from error
     try:
-        summary = run_training(run, config, show_progress=progress)
+        summary = run_training(run, config, show_progress=run.progress)
     except TrainingStopped as stopped:
         typer.secho(str(stopped), fg="red", err=True)
         raise typer.Exit(3) from stopped

@@ -49,6 +49,7 @@ class RunArguments:
     resume: bool = field(
         default=False, metadata={"help": "Continue from the newest checkpoint in output_dir."}
     )
+    progress: bool = field(default=True, metadata={"help": "Show the progress bar (--no-progress: none)."})
 
 
 class RunLog(TrainerCallback):
