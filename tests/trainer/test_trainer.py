@@ -69,6 +69,8 @@ def test_the_advantages_trained_on_are_the_specs(
     assert len(trainer.trained_on) == 1
     expected = trust_cases.reference(mode, step=0, total_steps=1)  # type: ignore[arg-type]
     assert torch.allclose(trainer.trained_on[0].double(), expected, atol=1e-6, rtol=0)
+    shown = torch.tensor(list(trainer._logs["advantages"]), dtype=torch.float64)  # log_completions' table
+    assert torch.allclose(shown, expected, atol=1e-6, rtol=0)
     judged = {trust_cases.position(item["id"]) for body in thinking.bodies for item in body["items"]}
     if mode == "paper":
         assert judged == {(g, m) for g in range(len(trust_cases.CASES)) for m in range(4)}
@@ -169,6 +171,29 @@ def test_two_processes_split_a_group_and_agree_on_it(tiny_policy: Path, tmp_path
     asked = sorted(trust_cases.position(item["id"]) for body in outcome.bodies for item in body["items"])
     assert asked == sorted((g, m) for g in range(len(trust_cases.CASES)) for m in range(4))
     assert outcome.calls == 2
+
+
+def test_the_cli_runs_unchanged_under_torchrun(
+    tiny_policy: Path, tmp_path: Path, outcome_server: RunningServer, thinking_server: RunningServer
+) -> None:
+    """`torchrun -m trust_grpo train ...`: two CPU processes; one set of artifacts, written once."""
+    run_dir = tmp_path / "run"
+    flags = _toy_flags(tiny_policy, run_dir, outcome_server.url, thinking_server.url, "--max_steps", "2")
+    flags[flags.index("--eval_problems") + 1] = "8"
+    command = [
+        sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
+        "--master_port", str(free_port()), "-m", "trust_grpo", "train", "--no-progress", *flags,
+    ]  # fmt: skip
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-4000:]
+    records = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+    assert [record["step"] for record in records if "loss" in record] == [1, 2]
+    assert [record["step"] for record in records if "eval_accuracy" in record] == [0, 2]
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["steps"] == 2
+    assert 0 <= summary["accuracy_after"] <= 1
+    assert (run_dir / "final" / "config.json").exists()
 
 
 def _cli(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:

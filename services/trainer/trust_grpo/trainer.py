@@ -147,6 +147,13 @@ class TrustGRPOTrainer(GRPOTrainer):
         if advantages is None:
             raise RuntimeError("the batch was not scored (TRL's _calculate_rewards was not called)")
         output["advantages"] = advantages.to(output["advantages"].device, output["advantages"].dtype)
+        # TRL's completions table (log_completions) shows the advantages it logged for the whole
+        # gathered batch: the newest entries of this deque. They are TRL's; put ours in their place.
+        logged, trust = self._logs["advantages"], self.last_trust_batch
+        if trust is not None:
+            for _ in range(min(trust.advantages.numel(), len(logged))):
+                logged.pop()
+            logged.extend(trust.advantages.tolist())
         return output
 
     def _generate(self, prompts: list[Any]) -> Any:
