@@ -72,7 +72,8 @@ class StepProgress(TrainerCallback):
         logs: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
-        if self._progress is not None and self._task is not None and logs:
+        # the run's closing record (train_runtime, ...) has none of the step's numbers: keep the last
+        if self._progress is not None and self._task is not None and logs and "loss" in logs:
             self._progress.update(self._task, status=status_line(logs))
 
     def on_train_end(
