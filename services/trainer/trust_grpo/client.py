@@ -114,7 +114,8 @@ class _Replica:
         self.hold_reason = ""  # the answer that came with that Retry-After
 
 
-def _split_endpoints(endpoints: str | Sequence[str]) -> list[str]:
+def split_endpoints(endpoints: str | Sequence[str]) -> list[str]:
+    """Base URLs from a list, or one string with commas between replicas; refuses none and repeats."""
     raw = endpoints.split(",") if isinstance(endpoints, str) else list(endpoints)
     urls = [url.strip().rstrip("/") for url in raw if url.strip()]
     if not urls:
@@ -325,7 +326,7 @@ class RewardClient:
         seed: int | None = None,
     ) -> None:
         """`endpoints`: base URLs (a list, or one string, comma-separated for several)."""
-        urls = _split_endpoints(endpoints)
+        urls = split_endpoints(endpoints)
         if not timeout_s > 0:
             raise ValueError(f"timeout_s must be positive, got {timeout_s}")
         if attempt_timeout_s is not None and not attempt_timeout_s > 0:

@@ -13,6 +13,7 @@ from typing import Literal
 
 from trl.trainer.grpo_config import GRPOConfig
 
+from trust_grpo.client import split_endpoints
 from trust_grpo.remote import ClientOptions
 
 API_KEY_ENV = "TRUST_GRPO_API_KEY"
@@ -91,8 +92,8 @@ class TrustGRPOConfig(GRPOConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()  # type: ignore[no-untyped-call]
-        self.outcome_url = _urls(self.outcome_url)
-        self.thinking_url = _urls(self.thinking_url) if self.thinking_url else None
+        self.outcome_url = _endpoints(self.outcome_url)
+        self.thinking_url = _endpoints(self.thinking_url)
         problems = []
         if self.alpha < 0:
             problems.append(f"alpha must be >= 0, got {self.alpha}")
@@ -138,11 +139,10 @@ class TrustGRPOConfig(GRPOConfig):
         )
 
 
-def _urls(value: str | list[str] | None) -> list[str]:
-    """URLs from a list, or one string with commas between replicas."""
-    raw = [value] if isinstance(value, str) else list(value or [])
-    urls = [url.strip().rstrip("/") for part in raw for url in part.split(",") if url.strip()]
-    return urls
+def _endpoints(value: str | list[str] | None) -> list[str] | None:
+    """URLs from a list, one string, or either with commas between replicas; None for none."""
+    joined = ",".join([value] if isinstance(value, str) else value or [])
+    return split_endpoints(joined) if joined.strip(", ") else None
 
 
 TRUST_FIELDS = tuple(

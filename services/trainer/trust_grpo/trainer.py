@@ -20,7 +20,7 @@ import math
 import time
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, cast
 
 import torch
@@ -100,9 +100,9 @@ class TrustGRPOTrainer(GRPOTrainer):
         outcome_options = config.client_options("outcome")
         thinking_options = config.client_options("thinking")
         if outcome_api_key is not None:
-            outcome_options = _with_key(outcome_options, outcome_api_key)
+            outcome_options = replace(outcome_options, api_key=outcome_api_key)
         if thinking_api_key is not None:
-            thinking_options = _with_key(thinking_options, thinking_api_key)
+            thinking_options = replace(thinking_options, api_key=thinking_api_key)
         self.outcome = RemoteReward(
             "outcome", config.outcome_url, outcome_options, metrics=self.trust_metrics
         )
@@ -149,7 +149,7 @@ class TrustGRPOTrainer(GRPOTrainer):
         output["advantages"] = advantages.to(output["advantages"].device, output["advantages"].dtype)
         # TRL's completions table (log_completions) shows the advantages it logged for the whole
         # gathered batch: the newest entries of this deque. They are TRL's; put ours in their place.
-        logged, trust = self._logs["advantages"], self.last_trust_batch
+        logged, trust = cast("deque[float]", self._logs["advantages"]), self.last_trust_batch
         if trust is not None:
             for _ in range(min(trust.advantages.numel(), len(logged))):
                 logged.pop()
@@ -427,12 +427,6 @@ class _TrustCallback(TrainerCallback):
         self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **kwargs: Any
     ) -> None:
         self.trainer.close()
-
-
-def _with_key(options: Any, api_key: str) -> Any:
-    from dataclasses import replace
-
-    return replace(options, api_key=api_key)
 
 
 def _trust_config(args: GRPOConfig | None, model: Any) -> TrustGRPOConfig:
