@@ -1,6 +1,6 @@
 """One TrustGRPOTrainer step in each of several processes (run by torchrun from test_trainer.py).
 
-Usage: torchrun --nproc_per_node 2 -m tests.trainer.distributed_step POLICY RUN_DIR OUTCOME THINKING OUT
+Usage: torchrun --nproc_per_node 2 -m tests.trainer.distributed_step POLICY RUN_DIR OUTCOME THINKING OUT MODE
 Each rank writes OUT/rank<k>.json: its local advantages and the gammas it computed.
 """
 
@@ -29,8 +29,8 @@ class Recording(TrustGRPOTrainer):
         return output
 
 
-def main(policy: str, run_dir: str, outcome: str, thinking: str, out: str) -> None:
-    values = trust_cases.config_values(Path(run_dir), outcome, thinking)
+def main(policy: str, run_dir: str, outcome: str, thinking: str, out: str, mode: str) -> None:
+    values = trust_cases.config_values(Path(run_dir), outcome, thinking, trust_mode=mode)
     values["per_device_train_batch_size"] = trust_cases.BATCH // 2
     trainer = Recording(
         model=policy, args=TrustGRPOConfig(**values), train_dataset=as_dataset(training_items("toy", 64, 0))
@@ -42,4 +42,4 @@ def main(policy: str, run_dir: str, outcome: str, thinking: str, out: str) -> No
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:6])
+    main(*sys.argv[1:7])

@@ -83,7 +83,7 @@ def train(ctx: typer.Context) -> None:
         typer.echo(TRAIN_USAGE)
         typer.echo(train_parser().format_help())
         return
-    from trust_grpo.run import run_training
+    from trust_grpo.run import RunRefused, run_training
     from trust_grpo.trainer import TrainingStopped
 
     try:
@@ -96,7 +96,7 @@ def train(ctx: typer.Context) -> None:
     except TrainingStopped as stopped:
         typer.secho(str(stopped), fg="red", err=True)
         raise typer.Exit(3) from stopped
-    except FileNotFoundError as error:
+    except (FileNotFoundError, RunRefused) as error:
         typer.secho(str(error), fg="red", err=True)
         raise typer.Exit(2) from error
     if "accuracy_before" in summary and "accuracy_after" in summary:

@@ -7,6 +7,7 @@ their `help` metadata (so `trust-grpo train --help` shows them) and in docs/trai
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Literal
@@ -73,8 +74,11 @@ class TrustGRPOConfig(GRPOConfig):
     scoring: Literal["overlap", "after_rollouts"] = field(
         default="overlap",
         metadata={
-            "help": "overlap: send a batch's requests as soon as it is generated, while the log-prob "
-            "passes run; after_rollouts: the released SophiaVL-R1 client (after everything else, one "
+            "help": "overlap: send a batch's requests as soon as it is generated, so they are in flight "
+            "during TRL's reference/old log-prob passes (there are such passes when beta > 0, with "
+            "vLLM importance sampling, or when steps_per_generation differs from "
+            "gradient_accumulation_steps); "
+            "after_rollouts: the released SophiaVL-R1 client (after everything else, one "
             "item per request, one in flight), for comparison."
         },
     )
@@ -92,8 +96,8 @@ class TrustGRPOConfig(GRPOConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()  # type: ignore[no-untyped-call]
-        self.outcome_url = _endpoints(self.outcome_url)
-        self.thinking_url = _endpoints(self.thinking_url)
+        self.outcome_url = endpoints(self.outcome_url)
+        self.thinking_url = endpoints(self.thinking_url)
         problems = []
         if self.alpha < 0:
             problems.append(f"alpha must be >= 0, got {self.alpha}")
@@ -139,9 +143,9 @@ class TrustGRPOConfig(GRPOConfig):
         )
 
 
-def _endpoints(value: str | list[str] | None) -> list[str] | None:
+def endpoints(value: str | Sequence[str] | None) -> list[str] | None:
     """URLs from a list, one string, or either with commas between replicas; None for none."""
-    joined = ",".join([value] if isinstance(value, str) else value or [])
+    joined = ",".join([value] if isinstance(value, str) else list(value or []))
     return split_endpoints(joined) if joined.strip(", ") else None
 
 

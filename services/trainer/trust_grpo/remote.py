@@ -9,6 +9,8 @@ could not score it, never 0. Plain `GRPOTrainer` users can pass two of them as `
 from __future__ import annotations
 
 import asyncio
+import base64
+import io
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -60,6 +62,18 @@ def question_text(prompt: Any) -> str | None:
     return None
 
 
+def image_uri(image: Any) -> str:
+    """A dataset image as the wire takes it: a data URI (a PIL image is PNG-encoded; a string is
+    passed on as it is, for the service to accept or refuse)."""
+    if isinstance(image, str):
+        return image
+    if hasattr(image, "save"):  # PIL, as TRL and `datasets` hand images over
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+        return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    raise TypeError(f"cannot send an image of type {type(image).__name__}")
+
+
 def score_items(
     ids: Sequence[str],
     group_ids: Sequence[str],
@@ -78,6 +92,11 @@ def score_items(
         if fields.get("ground_truth") is not None:
             fields["ground_truth"] = str(fields["ground_truth"])
         try:
+            if "images" in fields:
+                images = fields["images"]
+                fields["images"] = [
+                    image_uri(image) for image in (images if isinstance(images, list) else [images])
+                ]
             items.append(
                 ScoreItem(id=item_id, group_id=group_id, response=completion_text(completion), **fields)
             )

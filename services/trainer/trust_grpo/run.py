@@ -87,6 +87,10 @@ class RunLog(TrainerCallback):
             plot_run(self.run_dir)
 
 
+class RunRefused(ValueError):
+    """The run cannot do what its config asks; the message says which key to change."""
+
+
 def _checkpoint_step(path: str) -> int:
     state = json.loads((Path(path) / "trainer_state.json").read_text())
     return int(state["global_step"])
@@ -109,6 +113,12 @@ def run_training(run: RunArguments, config: TrustGRPOConfig, *, show_progress: b
         args=config,
         train_dataset=as_dataset(training_items(run.dataset, run.toy_problems, config.seed)),
     )
+    if held_out and any(item.images for item in held_out):
+        raise RunRefused("the held-out evaluation decodes text only: set eval_problems: 0 for image data")
+    deepspeed = getattr(trainer.accelerator.state, "deepspeed_plugin", None)
+    if held_out and (trainer.is_fsdp_enabled or getattr(deepspeed, "zero_stage", 0) == 3):
+        # it generates on the main process alone, which sharded parameters cannot do
+        raise RunRefused("the held-out evaluation needs whole weights on one process: set eval_problems: 0")
     trainer.remove_callback(ProgressCallback)
     trainer.remove_callback(PrinterCallback)
     log = RunLog(run_dir, run.plot_every)
@@ -120,13 +130,14 @@ def run_training(run: RunArguments, config: TrustGRPOConfig, *, show_progress: b
     summary: dict[str, Any] = (
         json.loads(summary_path.read_text()) if checkpoint and summary_path.exists() else {}
     )
+    summary.pop("stopped", None)
     summary.update(output_dir=str(run_dir), start_step=_checkpoint_step(checkpoint) if checkpoint else 0)
 
     def held_out_accuracy(when: str, step: int) -> None:
         if held_out and main:
             result = evaluate(
                 trainer.model,
-                trainer.processing_class,
+                getattr(trainer.processing_class, "tokenizer", trainer.processing_class),
                 held_out,
                 outcome_url=config.outcome_url or [],
                 options=config.client_options("outcome"),

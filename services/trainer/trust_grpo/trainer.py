@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import copy
 import logging
 import math
 import time
@@ -31,7 +32,7 @@ from trl.trainer.grpo_config import GRPOConfig
 from trl.trainer.grpo_trainer import GRPOTrainer
 
 from trust_grpo.client import ItemScore
-from trust_grpo.config import TrustGRPOConfig
+from trust_grpo.config import TrustGRPOConfig, endpoints
 from trust_grpo.metrics import TrainerMetrics
 from trust_grpo.remote import RemoteReward, score_items
 from trust_grpo.rewards import TrustBatch, judged_mask, trust_advantages
@@ -89,11 +90,11 @@ class TrustGRPOTrainer(GRPOTrainer):
     ) -> None:
         if "reward_funcs" in kwargs:
             raise TypeError("TrustGRPOTrainer takes no reward_funcs: its rewards are the two services")
-        config = _trust_config(args, model)
+        config = copy.copy(_trust_config(args, model))  # the URLs below must not change the caller's
         if outcome_url is not None:
-            config.outcome_url = [outcome_url] if isinstance(outcome_url, str) else list(outcome_url)
+            config.outcome_url = endpoints(outcome_url)
         if thinking_url is not None:
-            config.thinking_url = [thinking_url] if isinstance(thinking_url, str) else list(thinking_url)
+            config.thinking_url = endpoints(thinking_url)
         if not config.outcome_url:
             raise ValueError("TrustGRPOTrainer needs the outcome verifier: pass outcome_url=... (or set it)")
         self.trust_metrics = metrics or TrainerMetrics()
@@ -235,12 +236,19 @@ class TrustGRPOTrainer(GRPOTrainer):
         device = self.accelerator.device
         waited_from = time.perf_counter()
         batch = self._trust_batch
-        if batch is not None and batch.pending is not None:
-            outcome_scores, thinking_scores = batch.pending.result()
-        else:
-            items = self._items(inputs, prompts, completions)
-            scorer = self._score_both if args.scoring == "overlap" else self._score_one_at_a_time
-            outcome_scores, thinking_scores = self._run(scorer(items))
+        try:
+            if batch is not None and batch.pending is not None:
+                outcome_scores, thinking_scores = batch.pending.result()
+            else:
+                items = self._items(inputs, prompts, completions)
+                scorer = self._score_both if args.scoring == "overlap" else self._score_one_at_a_time
+                outcome_scores, thinking_scores = self._run(scorer(items))
+        except Exception as error:
+            # Every process must reach the gathers below, or the others wait there until the
+            # collective times out; this batch's items fail instead (never 0) and training goes on.
+            logger.exception("scoring failed on process %d", self.accelerator.process_index)
+            outcome_scores = _failed(len(completions), error)
+            thinking_scores = _failed(len(completions), error) if self.thinking is not None else None
         local = torch.tensor(
             [
                 [
@@ -309,7 +317,12 @@ class TrustGRPOTrainer(GRPOTrainer):
         items = self._items(inputs, prompts, completions)
         chosen = [item for item, ask in zip(items, mine, strict=True) if ask]
         if chosen and self.thinking is not None:
-            scored = iter(self._run(self._timed("thinking", chosen, self.thinking)))
+            try:
+                answers = self._run(self._timed("thinking", chosen, self.thinking))
+            except Exception as error:  # as in _calculate_rewards: fail the items, keep in step
+                logger.exception("the judge failed on process %d", self.accelerator.process_index)
+                answers = _failed(len(chosen), error)
+            scored = iter(answers)
             for index, ask in enumerate(mine):
                 if ask:
                     thinking[index] = next(scored).score
@@ -429,12 +442,22 @@ class _TrustCallback(TrainerCallback):
         self.trainer.close()
 
 
+def _failed(count: int, error: Exception) -> list[ItemScore]:
+    reason = f"error: {type(error).__name__}: {error}"[:300]
+    return [
+        ItemScore(id=f"failed-{index}", score=math.nan, status="error", reason=reason)
+        for index in range(count)
+    ]
+
+
 def _trust_config(args: GRPOConfig | None, model: Any) -> TrustGRPOConfig:
     if isinstance(args, TrustGRPOConfig):
         return args
     if args is None:
         name = model if isinstance(model, str) else type(model).__name__
         return TrustGRPOConfig(output_dir=f"{str(name).split('/')[-1]}-TrustGRPO")
-    # A plain GRPOConfig: keep every TRL setting, add ours with their defaults.
+    # A plain GRPOConfig: keep every TRL setting, add ours with their defaults. Its __post_init__
+    # derived generation_batch_size from steps_per_generation; passing both again is refused.
     values = {item.name: getattr(args, item.name) for item in fields(GRPOConfig) if item.init}
+    values["generation_batch_size"] = None
     return TrustGRPOConfig(**values)
