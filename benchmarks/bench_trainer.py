@@ -60,6 +60,7 @@ from trust_grpo.tiny_policy import build_tiny_policy
 from trust_grpo.trainer import TrustGRPOTrainer
 
 from tests.servers import RunningServer, start_server
+from tests.trainer.trust_cases import CPU_RUN
 
 app = typer.Typer(add_completion=False)
 console = Console()
@@ -165,12 +166,7 @@ def config_values(output_dir: Path, steps: int, seed: int) -> dict[str, Any]:
         "lr_scheduler_type": "constant",
         "beta": 0.04,
         "epsilon": 0.2,
-        "use_cpu": True,
-        "bf16": False,
-        "report_to": "none",
-        "logging_steps": 1,
-        "save_strategy": "no",
-        "disable_tqdm": True,
+        **CPU_RUN,
         "seed": seed,
     }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from trust_grpo.cli import app
 from typer.testing import CliRunner
 
@@ -24,20 +25,17 @@ def test_train_help_lists_trls_settings_and_ours() -> None:
         assert flag in result.output
 
 
-def test_a_bad_config_exits_2_and_names_the_key(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("line", "key"),
+    [("group_size: 1", "group_size"), ("alpha: -1", "alpha")],
+    ids=["unknown key", "bad value"],
+)
+def test_a_bad_config_exits_2_and_names_the_key(tmp_path: Path, line: str, key: str) -> None:
     config = tmp_path / "bad.yaml"
-    config.write_text("policy: p\ngroup_size: 1\nuse_cpu: true\nbf16: false\n")
+    config.write_text(f"policy: p\n{line}\nuse_cpu: true\nbf16: false\n")
     result = runner.invoke(app, ["train", "--config", str(config)])
     assert result.exit_code == 2
-    assert "group_size" in result.output
-
-
-def test_a_bad_value_exits_2_and_names_the_key(tmp_path: Path) -> None:
-    config = tmp_path / "bad.yaml"
-    config.write_text("policy: p\nalpha: -1\nuse_cpu: true\nbf16: false\n")
-    result = runner.invoke(app, ["train", "--config", str(config)])
-    assert result.exit_code == 2
-    assert "alpha" in result.output
+    assert key in result.output
 
 
 def test_resume_without_a_checkpoint_exits_2(tmp_path: Path, tiny_policy: Path) -> None:

@@ -11,9 +11,11 @@ from trust_grpo.cli import parse_train_args
 from trust_grpo.config import TRUST_FIELDS, TrustGRPOConfig, settings_table
 from trust_grpo.run import RunArguments
 
+from tests.trainer.trust_cases import CPU_RUN
+
 ROOT = Path(__file__).resolve().parents[2]
 CONFIGS = ROOT / "services" / "trainer" / "configs"
-CPU = {"use_cpu": True, "bf16": False, "report_to": "none"}
+CPU = CPU_RUN
 
 
 def test_the_toy_config_parses_with_the_toy_settings() -> None:

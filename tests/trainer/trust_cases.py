@@ -27,6 +27,15 @@ CASES: list[tuple[list[float], list[float]]] = [
     ([NAN, NAN, NAN, 0.3], [0.5, 0.5, 0.5, 0.5]),  # one valid outcome: the group is dropped
 ]
 BATCH = GROUP_SIZE * len(CASES)
+# A short TRL run on this machine's CPU: no GPU precision, no reporting, no checkpoints, no tqdm.
+CPU_RUN: dict[str, Any] = {
+    "use_cpu": True,
+    "bf16": False,
+    "report_to": "none",
+    "logging_steps": 1,
+    "save_strategy": "no",
+    "disable_tqdm": True,
+}
 _ID = re.compile(r"^b(\d+)-g(\d+)-r(\d+)$")
 
 
@@ -98,12 +107,7 @@ def config_values(output_dir: Path, outcome_url: str, thinking_url: str, **overr
         "max_completion_length": 8,
         "learning_rate": 1e-4,
         "beta": 0.04,
-        "use_cpu": True,
-        "bf16": False,
-        "report_to": "none",
-        "logging_steps": 1,
-        "save_strategy": "no",
-        "disable_tqdm": True,
+        **CPU_RUN,
         "seed": 0,
         "outcome_url": [outcome_url],
         "thinking_url": [thinking_url],

@@ -95,6 +95,20 @@ def clear(batch: Any) -> None:
     tq.kv_clear(keys=batch.keys, partition_id=batch.partition_id)
 
 
+def advantage_step(
+    config: Any, batch: Any, global_steps: int
+) -> tuple[torch.Tensor, torch.Tensor, dict[str, Any]]:
+    """The patched trainer's `_compute_advantage` on `batch`: advantages, returns and its metrics;
+    the batch is cleared from TransferQueue afterwards."""
+    metrics: dict[str, Any] = {}
+    try:
+        batch = trainer(config, global_steps=global_steps)._compute_advantage(batch, metrics)
+        advantages, returns = advantages_of(batch)
+    finally:
+        clear(batch)
+    return advantages, returns, metrics
+
+
 @pytest.mark.parametrize("mode", ["paper", "sophia_release"])
 def test_patched_step_matches_the_reference(mode: str) -> None:
     from verl.trainer.ppo.padding_utils import upsample_batch_to_divisible_size
@@ -106,12 +120,7 @@ def test_patched_step_matches_the_reference(mode: str) -> None:
     # (its reward_extra_info included) under a fresh uid, tagged is_padding
     batch = upsample_batch_to_divisible_size(batch, 32, eos_token_id=2)
     assert len(batch) == 32 > len(rows)
-    metrics: dict[str, Any] = {}
-    try:
-        batch = trainer(config, global_steps=5)._compute_advantage(batch, metrics)
-        advantages, returns = advantages_of(batch)
-    finally:
-        clear(batch)
+    advantages, returns, metrics = advantage_step(config, batch, global_steps=5)
     expected, gammas = reference(
         rows.outcome, rows.thinking, rows.uids, step=4, total_steps=TOTAL_STEPS, alpha=0.4, mode=mode
     )
@@ -182,12 +191,7 @@ def test_a_session_with_several_outputs_counts_once() -> None:
         [*rows.lengths, 4],
     )
     batch = put_rollouts(extended, sessions=[*keys, keys[first].removesuffix("_1") + "_0"])
-    metrics: dict[str, Any] = {}
-    try:
-        batch = trainer(config, global_steps=2)._compute_advantage(batch, metrics)
-        advantages, _ = advantages_of(batch)
-    finally:
-        clear(batch)
+    advantages, _, metrics = advantage_step(config, batch, global_steps=2)
     expected, gammas = reference(rows.outcome, rows.thinking, rows.uids, step=1, total_steps=TOTAL_STEPS)
     expected = torch.cat([expected, expected[first : first + 1]])
     width = advantages.shape[1]
