@@ -50,6 +50,7 @@ def serve(
         int | None, typer.Option(help="Verifier processes (default: CPU count).")
     ] = None,
     format_policy: Annotated[str | None, typer.Option(help="gate | weighted.")] = None,
+    answer_container: Annotated[str | None, typer.Option(help="answer_tag | boxed | either.")] = None,
     log_level: Annotated[str | None, typer.Option(help="debug | info | warning | error.")] = None,
 ) -> None:
     """Start the reward server. Every setting is documented in the README."""

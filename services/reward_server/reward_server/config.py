@@ -138,6 +138,11 @@ class Settings(BaseSettings):
         "gate", description="gate: wrong format scores 0; weighted: (1-w)*accuracy + w*format"
     )
     format_weight: float = Field(0.1, ge=0, le=1, description="w of the weighted policy")
+    answer_container: Literal["answer_tag", "boxed", "either"] = Field(
+        "answer_tag",
+        description="Where the graded answer is: the `<answer>` block after `</think>` (SophiaVL), "
+        "the last `\\boxed{}` after it (R1-style), or the block when there is one, else the box",
+    )
     max_answer_chars: int = Field(1_000, ge=1, description="Longer math answers are refused (`invalid`)")
     numerical_rel_tol: float = Field(1e-4, ge=0, description="Relative tolerance of `numerical` answers")
     numerical_abs_tol: float = Field(

@@ -20,8 +20,10 @@ from tests.reward_server.scorers.texts import assert_linear_reads, random_texts
         ("<think>a</think> 5", None, "no_answer_tag", False),
         ("<think>a <answer>5</answer>", None, "unclosed_think", False),
         ("<answer>5</answer>", "5", None, False),
-        ("<think>a</think><answer>4</answer><answer>5</answer>", "5", None, True),
-        ("<think>a</think><answer><answer>5</answer>", "5", None, True),
+        ("<think>a</think><answer>4</answer><answer>5</answer>", None, "multiple_answer_blocks", True),
+        ("<think>a</think><answer>5</answer> so <answer>$5$</answer>", "$5$", None, True),
+        ("<think>a</think><answer><answer>5</answer>", None, "nested_answer_tags", True),
+        ("<think>a</think><answer>4<answer>5</answer></answer>", None, "nested_answer_tags", True),
         ("<think>a</think><answer>  </answer>", None, "empty_answer", True),
     ],
 )
@@ -243,8 +245,6 @@ def test_tags_at_the_response_limit(response: str, answer: str | None, reason: s
         (" " * (RESPONSE_LIMIT - 1) + "x", False),
         ("\\text{" + " " * (RESPONSE_LIMIT - 6), False),
         ("\\text{" + " " * (RESPONSE_LIMIT - 20) + "or }", True),
-        ("x_" + "a" * (RESPONSE_LIMIT - 5) + "!=1", True),
-        ("x_a" + " " * (RESPONSE_LIMIT - 6) + "=1", False),
         ("1" + ",000" * (RESPONSE_LIMIT // 4 - 1) + "x", True),
         ("(" * (RESPONSE_LIMIT // 2) + "1, 2", False),
     ],
@@ -252,11 +252,22 @@ def test_tags_at_the_response_limit(response: str, answer: str | None, reason: s
         "spaces",
         "open_text",
         "spaced_or",
-        "long_subscript",
-        "spaced_variable",
         "thousands",
         "open_brackets",
     ],
 )
 def test_hedging_checks_at_the_response_limit(answer: str, hedges: bool) -> None:
     assert extract.hedges(answer, answer, "1") is hedges
+
+
+@pytest.mark.parametrize(
+    ("answer", "sides"),
+    [
+        ("x_" + "a" * (RESPONSE_LIMIT - 5) + "!=1", 2),
+        ("x_a" + " " * (RESPONSE_LIMIT - 6) + "=1", 1),
+        ("=".join(["1"] * (RESPONSE_LIMIT // 2)), RESPONSE_LIMIT // 2),
+    ],
+    ids=["long_subscript", "spaced_variable", "long_chain"],
+)
+def test_equation_sides_at_the_response_limit(answer: str, sides: int) -> None:
+    assert len(extract.equation_sides(answer, "1")) == sides

@@ -7,7 +7,9 @@ searched and there is no fallback to "the last number in the text".
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
+from typing import Literal
 
 _ANSWER = re.compile(r"<answer>(.*?)</answer>", re.DOTALL)
 _BOX_COMMAND = re.compile(r"\\(?:boxed|fbox)")
@@ -18,7 +20,14 @@ _ALTERNATIVE = re.compile(
 _THOUSANDS = re.compile(r"^[-+]?\d{1,3}(?:(?:,|\{,\})\d{3})+(?:\.\d+)?$")
 _SPACING_MACRO = re.compile(r"\\[,;:! ]")
 _THIN_SPACE_THOUSANDS = re.compile(r"^[-+]?\d{1,3}(?: \d{3})+(?:\.\d+)?$")
+_CLAUSE_END = re.compile(r"[.;,!?\n]")
+_NEGATION = re.compile(r"\b(?:not|cannot|never|neither|can't|isn't|doesn't|won't)\b|n't\b", re.IGNORECASE)
+_COMMA_SPACE = re.compile(r",\s")
 _LIST_WORD = re.compile(r"\band\b|\\text\{\s*and\s*\}", re.IGNORECASE)
+
+
+AnswerContainer = Literal["answer_tag", "boxed", "either"]
+_ANSWER_TAGS = re.compile(r"</?answer>")
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,46 +37,80 @@ class Extraction:
     reason: str | None = None
 
 
-def check_format(response: str) -> bool:
-    """`<think>...</think>` then `<answer>...</answer>`, one think block, text after allowed."""
-    if response.count("<think>") != 1 or response.count("</think>") != 1:
-        return False
-    if not response.lstrip().startswith("<think>"):
-        return False
-    think_end = response.index("</think>") + len("</think>")
-    rest = response[think_end:].lstrip()
-    return rest.startswith("<answer>") and "</answer>" in rest
-
-
-def extract_answer(response: str) -> Extraction:
-    """The content of the last closed `<answer>` tag after `</think>`."""
-    format_ok = check_format(response)
+def _think_ok(response: str) -> tuple[bool, str | None]:
+    """Whether the think block is well formed, and the text after it (None: an unclosed think)."""
+    opens, closes = response.count("<think>"), response.count("</think>")
+    if opens == closes == 0:
+        return False, response
     think_end = response.rfind("</think>")
-    if think_end >= 0:
-        tail = response[think_end + len("</think>") :]
-    elif "<think>" in response:
+    if think_end < 0:
+        return False, None
+    well_formed = opens == 1 and closes == 1 and response.lstrip().startswith("<think>")
+    return well_formed, response[think_end + len("</think>") :]
+
+
+def check_format(response: str, container: AnswerContainer = "answer_tag") -> bool:
+    """`<think>...</think>` then the answer: `<answer>...</answer>` right after the think block
+    (`answer_tag`), a `\\boxed{}` after it (`boxed`), or either; text after the answer allowed."""
+    well_formed, tail = _think_ok(response)
+    if not well_formed or tail is None:
+        return False
+    tagged = tail.lstrip().startswith("<answer>") and "</answer>" in tail
+    boxed = bool(boxed_contents(tail))
+    return {"answer_tag": tagged, "boxed": boxed, "either": tagged or boxed}[container]
+
+
+def extract_answer(response: str, container: AnswerContainer = "answer_tag") -> Extraction:
+    """The graded text: the `<answer>` block after `</think>`, or the text after `</think>` that
+    holds a `\\boxed{}`, by `container`. The think block is never searched."""
+    format_ok = check_format(response, container)
+    _, tail = _think_ok(response)
+    if tail is None:
         return Extraction(format_ok, None, "unclosed_think")
-    else:
-        tail = response
-    answer = _last_closed_answer(tail)
-    if answer is None:
-        in_think = think_end >= 0 and _last_closed_answer(response[:think_end]) is not None
-        return Extraction(format_ok, None, "answer_in_think_only" if in_think else "no_answer_tag")
-    if not answer:
-        return Extraction(format_ok, None, "empty_answer")
-    return Extraction(format_ok, answer, None)
+    if container != "boxed":
+        tagged = _tagged_answer(tail)
+        if tagged.answer is not None or tagged.reason != "no_answer_tag" or container == "answer_tag":
+            if tagged.reason == "no_answer_tag" and _answer_in_think(response):
+                return Extraction(format_ok, None, "answer_in_think_only")
+            return Extraction(format_ok, tagged.answer, tagged.reason)
+    if boxed_contents(tail):
+        return Extraction(format_ok, tail.strip(), None)
+    return Extraction(format_ok, None, "no_boxed_answer" if container == "boxed" else "no_answer")
 
 
-def _last_closed_answer(text: str) -> str | None:
-    """Content of the last `<answer>...</answer>`, by plain search (linear time on any input;
-    regexes over responses full of unclosed tags go quadratic)."""
-    close = text.rfind("</answer>")
-    if close < 0:
-        return None
-    open_ = text.rfind("<answer>", 0, close)
-    if open_ < 0:
-        return None
-    return text[open_ + len("<answer>") : close].strip()
+def _answer_in_think(response: str) -> bool:
+    think_end = response.rfind("</think>")
+    return think_end >= 0 and _tagged_answer(response[:think_end]).answer is not None
+
+
+def _tagged_answer(text: str) -> Extraction:
+    """The one `<answer>` block of `text`: several blocks that differ, or a block inside a block,
+    hedge between answers and are refused with the reason (a repeated block is one answer).
+
+    One pass over the tags (linear time on any input; regexes over responses full of unclosed
+    tags go quadratic).
+    """
+    blocks: list[str] = []
+    open_at: list[int] = []
+    nested = False
+    for tag in _ANSWER_TAGS.finditer(text):
+        if tag.group() == "<answer>":
+            open_at.append(tag.end())
+        elif open_at:
+            start = open_at.pop()
+            if open_at:
+                nested = True
+            else:
+                blocks.append(text[start : tag.start()].strip())
+    if nested:
+        return Extraction(False, None, "nested_answer_tags")
+    if not blocks:
+        return Extraction(False, None, "no_answer_tag")
+    if len({_squash(single_candidate(block).text or block) for block in blocks}) > 1:
+        return Extraction(False, None, "multiple_answer_blocks")
+    if not blocks[-1]:
+        return Extraction(False, None, "empty_answer")
+    return Extraction(False, blocks[-1], None)
 
 
 def strip_answer_tag(text: str) -> str:
@@ -145,47 +188,190 @@ def strip_math_delimiters(text: str) -> str:
 class Candidate:
     text: str | None
     ambiguous: bool = False
+    context: str = ""
+    """The text hedging is judged on: the sentence of the final value and what follows it."""
+    values: tuple[str, ...] = ()
+    """Every final value the answer states (its boxes, or its "the answer is ..."), in order."""
+
+    def joined(self) -> str | None:
+        """The stated values as one list (`\\boxed{1}, \\boxed{2}` against the list `1, 2`)."""
+        return ", ".join(self.values) if self.values else self.text
+
+
+_ANSWER_PHRASE = re.compile(r"\b(?:final\s+|correct\s+)?answer\s*(?:is\s*:?|:|=)\s*", re.IGNORECASE)
+# A sentence ends at `.`, `!` or `?` before a space (math delimiters may close first) or a newline.
+_SENTENCE_END = re.compile(r"[.!?](?:\$|\\\))*(?=\s|$)|\n")
+# Words, not LaTeX commands (`\\sqrt`, `\\cdot`).
+_DIGIT = re.compile(r"\d")
+_PROSE = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{2,}")
+# `The sum is 55.`: a verb, then one value that closes the text.
+_FINAL_IS = re.compile(
+    r"\b(?:is|are|equals|was|be|gives|get|makes)\s*:?\s*"
+    r"(\$[^$]{1,200}\$|\\\(.{1,200}?\\\)|\[[^\[\]]{1,200}\]|[-+]?\.?\d[\d.,/]*%?)\s*[.!]?\s*$"
+)
 
 
 def single_candidate(answer: str) -> Candidate:
-    """Unwrap `\\boxed{}` and math delimiters; several distinct boxed values are ambiguous."""
+    """The final value of an answer: the last `\\boxed{}`, else what follows the last "the answer
+    is", else a value closing the last sentence (`... is 34.`), else, in prose, the last inline
+    math when no other math shares its sentence, else the whole answer; math delimiters
+    unwrapped. Several different boxes or stated answers are `ambiguous` unless the caller
+    reads them as one list (`values`)."""
     boxes = boxed_contents(answer)
     if answer.count("\\boxed") + answer.count("\\fbox") > len(boxes):
         return Candidate(None, ambiguous=True)  # `\boxed 3 \boxed 4`: boxes without braces
+    sentences = _Sentences(answer)
     if boxes:
-        distinct = {_squash(box) for box in boxes}
-        if len(distinct) > 1:
-            return Candidate(None, ambiguous=True)
-        answer = boxes[-1]
-    return Candidate(strip_math_delimiters(answer))
+        last_box = max(answer.rfind("\\boxed"), answer.rfind("\\fbox"))
+        return _stated(boxes, answer[sentences.start(last_box) :])
+    phrases = list(_ANSWER_PHRASE.finditer(answer))
+    # `Final Answer: The final answer is 12.`: a phrase whose sentence holds a later one is its lead-in.
+    phrases = [
+        phrase
+        for phrase, following in zip(phrases, [*phrases[1:], None], strict=False)
+        if following is None or following.start() >= sentences.end(phrase.end())
+    ]
+    if phrases:
+        values = [answer[phrase.end() : sentences.end(phrase.end())].strip() for phrase in phrases]
+        # `Answer: 41 was a wrong guess. Answer: 42`: a retraction in words states no value.
+        values = [
+            value for value in values[:-1] if not _PROSE.search(_outside(value, math_segments(value)))
+        ] + [values[-1]]
+        final = _final_is(values[-1])
+        if final is not None and len(values) == 1:
+            values = [final.group(1)]  # `Final Answer: the largest $n$ is 34.`
+        return _stated(values, answer[sentences.start(phrases[-1].start()) :])
+    final = _final_is(answer)
+    if final is not None:
+        return Candidate(
+            strip_math_delimiters(final.group(1)), context=answer[sentences.start(final.start()) :]
+        )
+    segments = math_segments(answer)
+    if segments and _PROSE.search(_outside(answer, segments)):
+        start, end = segments[-1]
+        sentence = sentences.start(start)
+        if len(segments) == 1 or segments[-2][1] <= sentence:
+            return Candidate(strip_math_delimiters(answer[start:end]), context=answer[sentence:])
+    return Candidate(strip_math_delimiters(answer), context=answer)
+
+
+def _final_is(text: str) -> re.Match[str] | None:
+    """`... is VALUE.` closing prose that states no other number before it."""
+    final = _FINAL_IS.search(text)
+    if final is None or not _PROSE.search(text[: final.start()]) or _DIGIT.search(text, 0, final.start()):
+        return None
+    return final
+
+
+def _stated(values: list[str], context: str) -> Candidate:
+    unwrapped = tuple(strip_math_delimiters(value) for value in values)
+    distinct = len({_squash(value) for value in unwrapped}) > 1
+    return Candidate(unwrapped[-1], ambiguous=distinct, context=context, values=unwrapped)
+
+
+class _Sentences:
+    """Sentence boundaries of a text, found once; each lookup is then O(log n)."""
+
+    def __init__(self, text: str) -> None:
+        self._length = len(text)
+        self._ends = [match.start() for match in _SENTENCE_END.finditer(text)]
+
+    def start(self, position: int) -> int:
+        """Where the sentence holding `position` starts."""
+        index = bisect_left(self._ends, position) - 1
+        return self._ends[index] + 1 if index >= 0 else 0
+
+    def end(self, position: int) -> int:
+        """Where the sentence holding `position` ends (its final mark excluded)."""
+        index = bisect_left(self._ends, position)
+        return self._ends[index] if index < len(self._ends) else self._length
+
+
+_DELIMITERS = (("$$", "$$"), ("\\(", "\\)"), ("\\[", "\\]"), ("$", "$"))
+
+
+def math_segments(text: str) -> list[tuple[int, int]]:
+    """Spans of the inline math in `text` (`$...$`, `$$...$$`, `\\(...\\)`, `\\[...\\]`),
+    delimiters included, in order; `\\$` is a dollar sign. Linear time: each delimiter's next
+    occurrence is searched for again only once the scan has passed it, and a delimiter that never
+    closes ends the search."""
+    spans: list[tuple[int, int]] = []
+    upcoming = {left: -2 for left, _ in _DELIMITERS}
+    index = 0
+    while True:
+        for left, _ in _DELIMITERS:
+            if -1 < upcoming[left] < index or upcoming[left] == -2:
+                upcoming[left] = _find_unescaped(text, left, index)
+        found = [(upcoming[left], left, right) for left, right in _DELIMITERS if upcoming[left] >= 0]
+        if not found:
+            return spans
+        start, left, right = min(found, key=lambda item: (item[0], -len(item[1])))
+        end = _find_unescaped(text, right, start + len(left))
+        if end < 0:
+            return spans
+        spans.append((start, end + len(right)))
+        index = end + len(right)
+
+
+def _find_unescaped(text: str, needle: str, start: int) -> int:
+    index = text.find(needle, start)
+    while needle.startswith("$") and index > 0 and text[index - 1] == "\\":
+        index = text.find(needle, index + 1)
+    return index
+
+
+def _outside(text: str, spans: list[tuple[int, int]]) -> str:
+    pieces, index = [], 0
+    for start, end in spans:
+        pieces.append(text[index:start])
+        index = end
+    pieces.append(text[index:])
+    return " ".join(pieces)
 
 
 _CHAIN = re.compile(
     r"\\to\b|\\rightarrow\b|\\Rightarrow\b|\\implies\b|\\iff\b|\\mid\b|\\\\|\bthen\b|\\longrightarrow\b"
 )
-_SINGLE_VARIABLE = re.compile(r"^\s*[A-Za-z](?:_\{?\w+\}?)?\s*$|^\s*\\[A-Za-z]+\s*$")
+_VARIABLE_NAME = r"(?:[A-Za-z](?:_\{?\w+\}?)?|\\[A-Za-z]+)"
+# `x`, `\theta`, or a tuple of them (`(x, y) = (5, 8)`).
+_SINGLE_VARIABLE = re.compile(
+    rf"^\s*(?:{_VARIABLE_NAME}|\(\s*{_VARIABLE_NAME}(?:\s*,\s*{_VARIABLE_NAME})+\s*\))\s*$"
+)
+_SUBSCRIPT = re.compile(r"_\{[^{}]*\}")
+_ENVIRONMENT = re.compile(r"\\begin\{(\w+)\}.*?\\end\{\1\}", re.DOTALL)
 
 
-def hedges(answer: str, candidate: str, reference: str) -> bool:
+def hedges(context: str, candidate: str, reference: str) -> bool:
     """Does the answer offer more than one final value where the reference has one?
 
-    `3 or 4` anywhere in the answer (inside or outside a box), a list (`3, 4`), a chain
-    (`3 \\to 4`, `3 \\implies 4`, `3 \\\\ 4`, `... then ...`) or an equation whose left side is
-    not a lone variable (`3 = 4`; `x = 3` is one value) all count, unless the reference has the
-    same shape.
+    `3 or 4` around the final value (inside or outside a box), a list (`3, 4`) or a chain
+    (`3 \\to 4`, `3 \\implies 4`, `3 \\\\ 4`, `... then ...`) all count, unless the
+    reference has the same shape; alternatives against a list reference are that list's values
+    (`x = 1 or x = 4` for `1, 4`). Equations are `equation_sides`' business.
     """
-    if has_alternatives(answer) and not has_alternatives(reference):
+    reference_lists = lists(reference)
+    if has_alternatives(context) and not has_alternatives(reference) and not reference_lists:
         return True
-    if is_list(candidate) and not is_list(reference):
+    if is_list(candidate) and not reference_lists:
         return True
-    if _CHAIN.search(candidate) and not _CHAIN.search(reference):
-        return True
-    sides = _top_level_split(candidate, "=")
-    return (
-        len(sides) > 1
-        and len(_top_level_split(reference, "=")) == 1
-        and (len(sides) > 2 or not _SINGLE_VARIABLE.match(sides[0]))
-    )
+    return bool(_CHAIN.search(_outer(candidate))) and not _CHAIN.search(_outer(reference))
+
+
+def _outer(text: str) -> str:
+    """`text` without subscripts and environments, where `\\to` and `\\\\` are no chain
+    (`\\lim_{x \\to 0}`, a matrix's rows)."""
+    return _SUBSCRIPT.sub("", _ENVIRONMENT.sub("", text))
+
+
+def equation_sides(candidate: str, reference: str) -> list[str]:
+    """The sides of `a = b = c` when the reference is no equation, a leading lone variable
+    dropped (`x = 3` is the value 3): one side is the value; several must all be equal."""
+    if len(_top_level_split(reference, "=")) > 1:
+        return [candidate]
+    sides = [side.strip() for side in _top_level_split(candidate, "=")]
+    if len(sides) > 1 and _SINGLE_VARIABLE.match(sides[0]):
+        sides = sides[1:]
+    return sides if all(sides) else [candidate]
 
 
 def _top_level_split(text: str, separator: str) -> list[str]:
@@ -203,16 +389,32 @@ def _top_level_split(text: str, separator: str) -> list[str]:
     return parts
 
 
+def lists(text: str) -> bool:
+    """Several values: a top-level list, a set `\\{1, 2\\}` / `{1, 2}`, or alternatives."""
+    stripped = text.strip()
+    if stripped.startswith(("\\{", "{")) and stripped.endswith("}"):
+        inner = stripped[2:-2] if stripped.startswith("\\{") else stripped[1:-1]
+        return is_list(inner)
+    return is_list(stripped) or has_alternatives(stripped)
+
+
 def has_alternatives(answer: str) -> bool:
-    """`3 or 4`, `B \\text{ or } C`: the answer hedges between candidates."""
-    return _ALTERNATIVE.search(answer) is not None
+    """`3 or 4`, `B \\text{ or } C`: the answer hedges between candidates; `it can't be A or B`
+    rules both out and offers neither."""
+    for alternative in _ALTERNATIVE.finditer(answer):
+        clause = _CLAUSE_END.split(answer[max(0, alternative.start() - 40) : alternative.start()])[-1]
+        if not _NEGATION.search(clause):
+            return True
+    return False
 
 
 def is_list(text: str) -> bool:
     """Top-level `,`/`;`/`and` outside brackets; thousands separators (`1,000`) are not lists."""
     text = _SPACING_MACRO.sub(" ", text)
     compact = text.replace(" ", "")
-    if _THOUSANDS.match(compact) or _THIN_SPACE_THOUSANDS.match(text.strip()):
+    if (_THOUSANDS.match(compact) and not _COMMA_SPACE.search(text)) or _THIN_SPACE_THOUSANDS.match(
+        text.strip()
+    ):
         return False
     if _LIST_WORD.search(text):
         return True

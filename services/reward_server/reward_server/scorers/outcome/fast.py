@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
+from reward_server.scorers.outcome import normalize
 from reward_server.scorers.outcome.extract import strip_math_delimiters
 
 # math-verify rounds floats to 6 decimals before comparing; stay clear of that band.
@@ -28,7 +29,7 @@ _VARIABLE_EQ = re.compile(r"^[A-Za-z](?:_\{?\w+\}?)?=(?!=)")
 # Units after a number: `\text{...}`, `%`, degrees, or words after a space (`9.81 m`, `5 m/s`).
 # Letters glued to the number (`3pi`, `2^x`, `5/x`) are math, not units, and so are the symbols
 # below even after a space.
-_UNIT_MARKS = re.compile(r"^(.*?\d\.?)\s*(?:\\text\{[^{}]*\}|\\%|%|°|\^\s*\{?\\circ\}?|\\circ)+\s*$")
+_UNIT_MARKS = re.compile(r"^(.*?\d\.?)\s*(?:\\text\{[^{}]*\}|\\%|%|\u00b0|\^\s*\{?\\circ\}?|\\circ)+\s*$")
 _UNIT_WORDS = re.compile(r"^(.*?\d\.?)\s+([A-Za-z]+(?:/[A-Za-z]+)?)\s*$")
 _MATH_WORDS = frozenset({"pi", "e", "i", "j", "x", "y", "z", "n", "k", "t", "a", "b", "c", "d"})
 
@@ -128,11 +129,62 @@ def plain_set(text: str) -> frozenset[Fraction] | None:
     return frozenset(member for member in members if member is not None)
 
 
+_PERCENT = re.compile(r"^(.*?\d\.?)\s*(?:\\%|%|\\text\{\s*\\?%\s*\}|\\text\{\s*percent\s*\}|\s+percent)\s*$")
+_TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\s*([ap])\.?\s*m\.?)?$", re.IGNORECASE)
+_WORDS = re.compile(r"[A-Za-z]+(?:[ '-][A-Za-z]+)*")
+
+
+def numbers(text: str, *, strip_units: bool = False) -> tuple[list[Fraction], bool] | None:
+    """The values a plain number may stand for, and whether it was written exactly: `40\\%` is
+    40 or 0.4 (references and answers use either reading)."""
+    percent = _PERCENT.match(text.strip())
+    parsed = plain_number(percent.group(1) if percent else text, strip_units=strip_units)
+    if parsed is None:
+        return None
+    value, exact = parsed
+    return ([value, value / 100] if percent else [value]), exact
+
+
+def time_of_day(text: str) -> tuple[int, int, int] | None:
+    """`12:00`, `9:30 pm`, `21:30:15` as (hours on a 24-hour clock, minutes, seconds)."""
+    match = _TIME.match(normalize.unwrap_text(strip_math_delimiters(text)).strip())
+    if match is None:
+        return None
+    hours, minutes, seconds, half = match.groups()
+    hour = int(hours)
+    if int(minutes) >= 60 or hour > 24 or (half and not 1 <= hour <= 12):
+        return None
+    if half:
+        hour = hour % 12 + (12 if half.lower() == "p" else 0)
+    return hour, int(minutes), int(seconds or 0)
+
+
+def words_match(answer: str, truth: str) -> Verdict | None:
+    """A reference that is words (`Monday`, `\\text{Yes}`) against an answer in words: equal
+    when they are the same words, ignoring case and `\\text{}`; None when either is not words."""
+    wrapped = "\\text" in truth or "\\text" in answer
+    answer_words, truth_words = (normalize.unwrap_text(squash(text)).strip() for text in (answer, truth))
+    if not (_WORDS.fullmatch(truth_words) and _WORDS.fullmatch(answer_words)):
+        return None
+    if len(truth_words) < 3 and not wrapped:
+        return None  # `xy` is a product, not a word
+    same = answer_words.casefold() == truth_words.casefold()
+    return Verdict(1.0, "text_match") if same else Verdict(0.0, "text_mismatch")
+
+
 def fast_math(answer: str, truth: str) -> Verdict | None:
-    """Decide identical forms, plain numbers, intervals and sets of numbers; the rest goes to a
-    worker."""
+    """Decide identical forms, words, times of day, plain numbers, intervals and sets of numbers;
+    the rest goes to a worker."""
     if squash(answer) == squash(truth):
         return Verdict(1.0, "equivalent")
+    if answer.count("'") != truth.count("'") and "\\prime" not in answer + truth:
+        return Verdict(0.0, "not_equivalent")  # `E'` is not `E` (math-verify drops the prime)
+    clock = time_of_day(truth)
+    if clock is not None:
+        return Verdict(1.0, "equivalent") if time_of_day(answer) == clock else Verdict(0.0, "not_equivalent")
+    words = words_match(answer, truth)
+    if words is not None:
+        return words
     for parse in (plain_interval, plain_set):
         shape_answer, shape_truth = parse(answer), parse(truth)
         if shape_answer is not None and shape_truth is not None:
@@ -141,16 +193,24 @@ def fast_math(answer: str, truth: str) -> Verdict | None:
     variable_answer, variable_truth = _VARIABLE_EQ.match(squash(answer)), _VARIABLE_EQ.match(squash(truth))
     if variable_answer and variable_truth and variable_answer.group(0) != variable_truth.group(0):
         return None  # `y = 3` against `x = 3`: let the symbolic comparison decide
-    parsed_answer, parsed_truth = plain_number(answer), plain_number(truth)
+    parsed_answer, parsed_truth = numbers(answer), numbers(truth)
     if parsed_answer is None or parsed_truth is None:
-        return None
-    (value, exact_answer), (expected, exact_truth) = parsed_answer, parsed_truth
-    if value == expected:
+        # `3000 m` against `3000`: a unit word after a number is not part of its value.
+        parsed_answer, parsed_truth = numbers(answer, strip_units=True), numbers(truth, strip_units=True)
+        if parsed_answer is None or parsed_truth is None:
+            return None
+    (values, exact_answer), (expected, exact_truth) = parsed_answer, parsed_truth
+    if any(value == reference for value in values for reference in expected):
         return Verdict(1.0, "equivalent")
     if exact_answer and exact_truth:
         return Verdict(0.0, "not_equivalent")
     # Exact arithmetic: floats overflow on values like 1e400.
-    if abs(value - expected) > Fraction(_UNDECIDED_BAND) * max(Fraction(1), abs(expected)):
+    band = Fraction(_UNDECIDED_BAND)
+    if all(
+        abs(value - reference) > band * max(Fraction(1), abs(reference))
+        for value in values
+        for reference in expected
+    ):
         return Verdict(0.0, "not_equivalent")
     return None
 
@@ -164,11 +224,19 @@ def within_tolerance(value: Fraction, expected: Fraction, rel_tol: float, abs_to
 
 
 def fast_numerical(answer: str, truth: str, rel_tol: float, abs_tol: float) -> Verdict | None:
-    parsed_answer = plain_number(answer, strip_units=True)
-    parsed_truth = plain_number(truth, strip_units=True)
+    """Within tolerance, except that an integer reference compares exactly (`2000001` is not
+    `2000000`, however close)."""
+    parsed_answer = numbers(answer, strip_units=True)
+    parsed_truth = numbers(truth, strip_units=True)
     if parsed_answer is None or parsed_truth is None:
         return None
-    return within_tolerance(parsed_answer[0], parsed_truth[0], rel_tol, abs_tol)
+    (values, _), (expected, exact_truth) = parsed_answer, parsed_truth
+    if exact_truth and len(expected) == 1 and expected[0].denominator == 1:
+        rel_tol = abs_tol = 0.0
+    verdicts = [
+        within_tolerance(value, reference, rel_tol, abs_tol) for value in values for reference in expected
+    ]
+    return max(verdicts, key=lambda verdict: verdict.accuracy)
 
 
 # ----------------------------------------------------------------------------- multiple choice
@@ -180,11 +248,20 @@ _MC_PREFIX = re.compile(
 _LETTER = r"[A-Z]"
 _SINGLE = re.compile(rf"^[\(\[]?({_LETTER})[\)\]]?[.:)]?$")
 _SINGLE_LOWER = re.compile(r"^[\(\[]?([a-z])[\)\]]?[.:)]?$")
-_LETTER_WITH_TEXT = re.compile(rf"^[\(\[]?({_LETTER})(?:[\)\]][.:]?|[.:])\s+\S")
+_LETTER_WITH_TEXT = re.compile(rf"^[\(\[]?({_LETTER})(?:[\)\]][.:,]?|[.:,]|(?=\s+\())\s+\S")
+_QUOTES = re.compile(r"^[\"'\u201c\u2018`]+|[\"'\u201d\u2019`]+$")
+_CERTAINTY = re.compile(
+    r"^(?:definitely|clearly|certainly|probably|likely|obviously|for\s+sure|surely)\s*,?\s*", re.IGNORECASE
+)
 _LETTER_LIST = re.compile(
     rf"^[\(\[]?{_LETTER}[\)\]]?(?:(?:\s*[,;&]\s*|\s+and\s+|\s+)[\(\[]?{_LETTER}[\)\]]?)+$"
 )
 _OTHER_LETTER_MARK = re.compile(r"(?<![A-Za-z])[\(\[]?[A-Z](?:[\)\]]|\.(?=\s|$))")
+_AFFIRMED = re.compile(
+    r"(?:^|[.;:!?]\s*|\s)(?i:option\s+|choice\s+)?[\(\[]?([A-Z])[\)\]]?\s+(?i:is|must\s+be|would\s+be)\s+"
+    r"(?i:the\s+)?(?i:right|correct|true|best|answer)\b"
+    r"|(?i:\bit's|\bit\s+is|\bi\s+choose|\bi\s+pick|\bgo\s+with)\s+(?i:option\s+|choice\s+)?[\(\[]?([A-Z])[\)\]]?(?![A-Za-z])"
+)
 MAX_CHOICE_CHARS = 300
 _LETTER_RUN = re.compile(rf"^{_LETTER}{{2,}}$")
 _WRAPPERS = re.compile(r"^\\(?:text|textbf|mathrm|mathbf|textrm)\{(.*)\}$|^\*\*(.*)\*\*$")
@@ -204,6 +281,7 @@ def choice_letters(text: str, choices: dict[str, str] | None) -> frozenset[str] 
             break
         candidate = (wrapped.group(1) or wrapped.group(2) or "").strip()
     candidate = _MC_PREFIX.sub("", candidate).strip().rstrip(".").strip()
+    candidate = _QUOTES.sub("", _CERTAINTY.sub("", candidate)).strip()
     valid = {key.strip().upper() for key in choices} if choices else None
 
     def allowed(letters: frozenset[str]) -> frozenset[str] | None:
@@ -227,12 +305,22 @@ def choice_letters(text: str, choices: dict[str, str] | None) -> frozenset[str] 
         if choices and _option_text(choices.get(letter, "")) not in _option_text(rest):
             return None
         return allowed(frozenset({letter}))
+    affirmed = {match.group(1) or match.group(2) for match in _AFFIRMED.finditer(candidate)}
+    if len(affirmed) == 1:
+        return allowed(frozenset(affirmed))  # `Not C. B is right; A and D are not.`
     if choices:
-        wanted = _option_text(candidate)
-        named = {key.strip().upper() for key, option in choices.items() if _option_text(option) == wanted}
+        named = {key.strip().upper() for key, option in choices.items() if _same_option(option, candidate)}
         if len(named) == 1:
             return frozenset(named)
     return None
+
+
+def _same_option(option: str, answer: str) -> bool:
+    """The answer is the option's text, or its value (`42.0` for an option `42`)."""
+    if _option_text(option) == _option_text(answer):
+        return True
+    value, wanted = plain_number(option), plain_number(answer)
+    return value is not None and wanted is not None and value[0] == wanted[0]
 
 
 def _option_text(text: str) -> str:

@@ -15,7 +15,7 @@ from reward_server.cache import LRUCache
 from reward_server.config import Settings
 from reward_server.metrics import ServerMetrics
 from reward_server.scorers.base import Prepared
-from reward_server.scorers.outcome import extract, fast, guards
+from reward_server.scorers.outcome import extract, fast, guards, normalize
 from reward_server.scorers.outcome.pool import WorkerPool
 from reward_server.scorers.outcome.worker import Job, JobKind
 
@@ -59,7 +59,8 @@ class OutcomeScorer:
     def __init__(self, settings: Settings, metrics: ServerMetrics) -> None:
         self._settings = settings
         policy = "gate" if settings.format_policy == "gate" else f"weighted{settings.format_weight:g}"
-        self.model_version = f"rules-v1+{policy}"
+        container = "" if settings.answer_container == "answer_tag" else f"+{settings.answer_container}"
+        self.model_version = f"rules-v2+{policy}{container}"
         self._pool = WorkerPool(
             workers=settings.verifier_workers,
             item_timeout_s=settings.item_timeout_s,
@@ -95,7 +96,7 @@ class OutcomeScorer:
         refused = self._choices_refusal(item.choices)
         if refused:
             return _invalid(item.id, refused, None)
-        extraction = extract.extract_answer(item.response)
+        extraction = extract.extract_answer(item.response, settings.answer_container)
         if item.ground_truth is None or not extract.strip_answer_tag(item.ground_truth):
             return _invalid(item.id, "ground_truth is required and must not be empty", extraction)
         if len(item.ground_truth) > settings.max_ground_truth_chars:
@@ -194,46 +195,57 @@ class OutcomeScorer:
         if item.answer_type is AnswerType.MULTIPLE_CHOICE:
             return self._grade_choice(answer, truth, item.choices)
         if item.answer_type in (AnswerType.MATH, AnswerType.NUMERICAL):
-            decided = self._screen_math(item.answer_type, answer, truth)
-            if isinstance(decided, _Graded):
-                return decided
-            answer, truth = decided
+            return self._screen_math(item.answer_type, answer, truth)
         return Job(_SYMBOLIC_TYPES[item.answer_type], answer, truth, self._job_options(item.answer_type))
 
-    def _screen_math(self, answer_type: AnswerType, answer: str, truth: str) -> _Graded | tuple[str, str]:
-        """Policy and cheap decisions before any symbolic work: candidates, hostility, fast paths."""
+    def _screen_math(self, answer_type: AnswerType, answer: str, truth: str) -> _Graded | Job:
+        """Policy and cheap decisions before any symbolic work: candidates, hostility, notation,
+        fast paths; what is left is a job for a worker."""
         candidate = extract.single_candidate(answer)
-        if candidate.ambiguous or candidate.text is None:
-            return _ok(0.0, "multiple_candidates")
-        reference = extract.single_candidate(truth).text or truth
+        stated = extract.single_candidate(truth)
+        reference = (stated.joined() if stated.ambiguous else stated.text) or truth
         refused = guards.refusal_reason(reference, self._settings.max_ground_truth_chars)
         if refused:
             return _Graded(ItemStatus.INVALID, None, f"ground_truth refused: {refused}")
-        if extract.hedges(answer, candidate.text, reference):
+        reference = normalize.canonical_math(reference)
+        text = candidate.text
+        if candidate.ambiguous and extract.lists(reference):
+            text = candidate.joined()  # `\boxed{1}, \boxed{2}` for the list `1, 2`
+        elif candidate.ambiguous:
+            text = None
+        if text is None:
             return _ok(0.0, "multiple_candidates")
-        refused = guards.refusal_reason(candidate.text, self._settings.max_answer_chars)
+        refused = guards.refusal_reason(text, self._settings.max_answer_chars)
         if refused:
             return _Graded(ItemStatus.INVALID, None, f"answer refused: {refused}")
+        value, reference = normalize.align(normalize.canonical_math(text), reference, is_list=extract.lists)
+        if extract.hedges(candidate.context, value, reference):
+            return _ok(0.0, "multiple_candidates")
+        *earlier_sides, value = extract.equation_sides(value, reference)
+        numbers = [fast.plain_number(side) for side in [*earlier_sides, value]]
+        if earlier_sides and all(numbers) and len({number[0] for number in numbers if number}) > 1:
+            return _ok(0.0, "multiple_candidates")  # `3 = 4`: a chain that contradicts itself
         if answer_type is AnswerType.MATH:
-            verdict = fast.fast_math(candidate.text, reference)
+            verdict = fast.fast_math(value, reference)
         else:
             verdict = fast.fast_numerical(
-                candidate.text,
-                reference,
-                self._settings.numerical_rel_tol,
-                self._settings.numerical_abs_tol,
+                value, reference, self._settings.numerical_rel_tol, self._settings.numerical_abs_tol
             )
-        if verdict is not None:
+        if verdict is not None and (not earlier_sides or all(numbers)):
             return _ok(verdict.accuracy, verdict.reason)
-        return candidate.text, reference
+        options = {**self._job_options(answer_type), "chain": earlier_sides}
+        return Job(_SYMBOLIC_TYPES[answer_type], value, reference, options)
 
     def _grade_choice(self, answer: str, truth: str, choices: dict[str, str] | None) -> _Graded:
         expected = fast.choice_letters(extract.single_candidate(truth).text or truth, choices)
         if expected is None:
             return _Graded(ItemStatus.INVALID, None, "ground_truth does not name an option letter")
         candidate = extract.single_candidate(answer)
-        if candidate.ambiguous or candidate.text is None or extract.has_alternatives(answer):
+        if candidate.text is None or extract.has_alternatives(candidate.context):
             return _ok(0.0, "multiple_candidates")
+        named_each = {fast.choice_letters(value, choices) for value in candidate.values or (candidate.text,)}
+        if len(named_each) > 1:
+            return _ok(0.0, "multiple_candidates")  # `Answer: B ... Answer: C`
         named = fast.choice_letters(candidate.text, choices)
         if named is None:
             return _ok(0.0, "not_a_choice")

@@ -13,10 +13,13 @@ import os
 import re
 import resource
 import signal
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any, Literal
+
+from reward_server.scorers.outcome import normalize
 
 JobKind = Literal["math", "numerical", "ocr", "free_form"]
 JobStatus = Literal["ok", "invalid", "timeout", "error"]
@@ -95,6 +98,10 @@ def _same_at_random_points(left: Any, right: Any) -> bool | None:
     symbols = sorted(left.free_symbols | right.free_symbols, key=str)
     if not symbols or len(symbols) > _IDENTITY_MAX_SYMBOLS:
         return None
+    # Decimals as written are exact (`0.25x + 0.5` is `(x+2)/4`); binary floats are not.
+    left, right = (
+        side.xreplace({f: sympy.Rational(str(f)) for f in side.atoms(sympy.Float)}) for side in (left, right)
+    )
     rng = _IDENTITY_RANDOM
     for _ in range(_IDENTITY_POINTS):
         point = {symbol: sympy.Rational(rng.randint(-997, 997), rng.randint(1, 97)) for symbol in symbols}
@@ -119,8 +126,6 @@ def _same_at_random_points(left: Any, right: Any) -> bool | None:
 
 
 def _grade_math(job: Job) -> tuple[float, str]:
-    from math_verify import verify
-
     truth = _parse(job.truth)
     if not truth:
         # Text answers ("Yes", "north-east"): compare normalized strings.
@@ -133,15 +138,63 @@ def _grade_math(job: Job) -> tuple[float, str]:
         return 0.0, "unparseable_answer"
     if _is_undefined(answer[0]):
         return 0.0, "undefined_value"
+    for side in job.options.get("chain", ()):
+        # `\sqrt{9} = 3`: every side must be the value, or the chain offers several.
+        parsed = [_with_constants(value) for value in _parse(side)]
+        if not parsed or not _equivalent(
+            parsed, [_with_constants(value) for value in answer], identity_decides=False
+        ):
+            return 0.0, "multiple_candidates"
+    return (1.0, "equivalent") if _equivalent(truth, answer) else (0.0, "not_equivalent")
+
+
+def _with_constants(value: Any) -> Any:
+    """`e^{i\\pi}` with `i` and `e` as the constants (math-verify parses them as symbols)."""
+    import sympy
+
+    if not isinstance(value, sympy.Basic):
+        return value
+    constants = {"i": sympy.I, "e": sympy.E}
+    return value.xreplace(
+        {symbol: constants[symbol.name] for symbol in value.free_symbols if symbol.name in constants}
+    )
+
+
+def _equivalent(truth: list[Any], answer: list[Any], *, identity_decides: bool = True) -> bool:
+    """The random-point identity test for expressions in variables, else math-verify's `verify`,
+    overruled where it calls two different constants equal (it rounds to 6 decimals, so
+    `3^{-80}` would equal `3^{-79}`). Without `identity_decides`, only the test's "equal" is
+    final and math-verify judges the rest (its readings of `i` and `e` are more lenient)."""
+    from math_verify import verify
+
     identical = _same_at_random_points(truth[0], answer[0])
-    if identical is not None:
-        return (1.0, "equivalent") if identical else (0.0, "not_equivalent")
-    if verify(truth, answer, timeout_seconds=None):
-        return 1.0, "equivalent"
-    return 0.0, "not_equivalent"
+    if identical or (identical is not None and identity_decides):
+        return identical
+    if not verify(truth, answer, timeout_seconds=None):
+        return False
+    return not _different_constants(truth[0], answer[0])
 
 
-def _numeric_value(text: str) -> float | None:
+def _different_constants(left: Any, right: Any) -> bool:
+    """Both are numbers whose values differ by more than 1e-5 of the larger: the comparison is
+    relative, so values near zero are told apart."""
+    import sympy
+
+    if not (isinstance(left, sympy.Expr) and isinstance(right, sympy.Expr)):
+        return False
+    if left.free_symbols or right.free_symbols or not (left.is_number and right.is_number):
+        return False
+    try:
+        # In sympy's floats, whose exponents do not underflow (`1/500!` is not 0 here).
+        difference = sympy.Abs(left - right).evalf(_IDENTITY_DIGITS)
+        scale = sympy.Max(sympy.Abs(left), sympy.Abs(right)).evalf(_IDENTITY_DIGITS)
+        return bool(scale.is_positive) and bool(difference > scale * sympy.Rational(1, 10**5))
+    except (TypeError, ValueError, ZeroDivisionError, OverflowError):
+        return False
+
+
+def _numeric_value(text: str) -> tuple[float, bool] | None:
+    """The value, and whether it is an integer as written (no decimal point, no expression)."""
     import sympy
 
     parsed = _parse(text)
@@ -150,41 +203,58 @@ def _numeric_value(text: str) -> float | None:
     expression = parsed[0]
     if isinstance(expression, sympy.Eq):
         expression = expression.rhs
-    if expression.free_symbols:
+    if not isinstance(expression, sympy.Expr) or expression.free_symbols:
         return None
     try:
-        return float(sympy.N(expression, 20))
+        return float(sympy.N(expression, 20)), isinstance(expression, sympy.Integer)
     except (TypeError, ValueError):
         return None
 
 
 def _grade_numerical(job: Job) -> tuple[float, str]:
     expected = _numeric_value(job.truth)
-    if expected is None or not math.isfinite(expected):
+    if expected is None or not math.isfinite(expected[0]):
         raise UnusableGroundTruth("ground_truth is not a finite number")
     value = _numeric_value(job.answer)
     if value is None:
         return 0.0, "not_a_number"
-    close = math.isfinite(value) and math.isclose(
-        value, expected, rel_tol=job.options["rel_tol"], abs_tol=job.options["abs_tol"]
-    )
+    for side in job.options.get("chain", ()):
+        if _numeric_value(side) != value:
+            return 0.0, "multiple_candidates"
+    # An integer reference compares exactly; only a decimal one has a tolerance.
+    rel_tol, abs_tol = (0.0, 0.0) if expected[1] else (job.options["rel_tol"], job.options["abs_tol"])
+    close = math.isfinite(value[0]) and math.isclose(value[0], expected[0], rel_tol=rel_tol, abs_tol=abs_tol)
     return (1.0, "within_tolerance") if close else (0.0, "outside_tolerance")
 
 
 _TEXT_COMMAND = re.compile(r"\\(?:text|textbf|textrm|mathrm|mathbf)\{([^{}]*)\}")
+_SCRIPT = re.compile(r"[_^]\{?([\w+-]+)\}?")
+_LEADING_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
+_EDGE_PUNCTUATION = " \t\n.,;:!?\"'\u201c\u201d\u2018\u2019()[]"
 
 
 def _normalize_text(text: str, *, case: bool = True) -> str:
-    text = " ".join(_TEXT_COMMAND.sub(r"\1", text).split())
+    text = " ".join(_TEXT_COMMAND.sub(r"\1", unicodedata.normalize("NFC", text)).split())
     return text.lower() if case else text
+
+
+def _free_form_text(text: str) -> str:
+    """Notation out of a short answer: NFKC (`CO₂` is `CO2`), LaTeX scripts (`H_2O`), number words,
+    case, a leading article and the punctuation around it."""
+    text = _SCRIPT.sub(r"\1", _TEXT_COMMAND.sub(r"\1", unicodedata.normalize("NFKC", text)))
+    text = normalize.words_to_digits(" ".join(text.split())).lower().strip(_EDGE_PUNCTUATION)
+    return _LEADING_ARTICLE.sub("", text).strip(_EDGE_PUNCTUATION)
 
 
 def _grade_ocr(job: Job) -> tuple[float, str]:
     import jiwer
 
-    normalize = bool(job.options.get("normalize", True))
-    truth = _normalize_text(job.truth, case=normalize) if normalize else job.truth
-    answer = _normalize_text(job.answer, case=normalize) if normalize else job.answer
+    normalize_case = bool(job.options.get("normalize", True))
+    if normalize_case:
+        # Trailing sentence punctuation is not a transcribed word.
+        truth, answer = (_normalize_text(text).rstrip(".,;:!?") for text in (job.truth, job.answer))
+    else:
+        truth, answer = (unicodedata.normalize("NFC", text) for text in (job.truth, job.answer))
     if not truth.strip():
         raise UnusableGroundTruth("ground_truth is empty")
     if not answer.strip():
@@ -197,18 +267,21 @@ _PUNCTUATION = re.compile(r"[^\w\s]")
 
 
 def _grade_free_form(job: Job) -> tuple[float, str]:
+    answer, truth = _free_form_text(job.answer), _free_form_text(job.truth)
     if job.options.get("metric", "rouge") == "exact":
-        same = _PUNCTUATION.sub("", _normalize_text(job.answer)) == _PUNCTUATION.sub(
-            "", _normalize_text(job.truth)
-        )
+        same = _PUNCTUATION.sub("", answer) == _PUNCTUATION.sub("", truth)
         return (1.0, "exact_match") if same else (0.0, "exact_mismatch")
-    if _normalize_text(job.answer) == _normalize_text(job.truth):
-        return 1.0, "exact_match"  # ROUGE-2 of a one-word answer is 0 even when it is identical
+    if answer == truth:
+        return 1.0, "exact_match"
     scorer = _rouge_scorer()
-    scores = scorer.score(job.truth, job.answer)
-    f1 = [scores[name].fmeasure for name in ("rouge1", "rouge2", "rougeL")]
-    mean = sum(f1) / 3
-    return mean, "rouge_f1=" + "/".join(f"{value:.3f}" for value in f1)
+    scores = scorer.score(truth, answer)
+    names = ["rouge1", "rouge2", "rougeL"]
+    if len(_WordTokenizer().tokenize(truth)) < 2:
+        names.remove("rouge2")  # no bigram in a one-word reference: ROUGE-2 is undefined, not 0
+    f1 = [scores[name].fmeasure for name in names]
+    return sum(f1) / len(f1), "rouge_f1=" + "/".join(
+        f"{name[5:]}:{scores[name].fmeasure:.3f}" for name in names
+    )
 
 
 _ROUGE: list[Any] = []
