@@ -1,7 +1,10 @@
-"""Format check and strict answer extraction (DESIGN section 6).
+"""Format check, answer extraction and the candidate policy (DESIGN section 6).
 
-Policy: the graded answer is the last closed `<answer>` after `</think>`; the think block is never
-searched and there is no fallback to "the last number in the text".
+Policy: the graded text is the `<answer>` block after `</think>` (or, by the answer-container
+setting, the text after it that holds a `\\boxed{}`); the think block is never searched, and there
+is no fallback to "the last number in the text". Its final value is a box, a stated answer, or
+one value closing its prose; several different ones are a hedge. Every scan is linear in the
+length of its text.
 """
 
 from __future__ import annotations
@@ -56,8 +59,9 @@ def check_format(response: str, container: AnswerContainer = "answer_tag") -> bo
     if not well_formed or tail is None:
         return False
     tagged = tail.lstrip().startswith("<answer>") and "</answer>" in tail
-    boxed = bool(boxed_contents(tail))
-    return {"answer_tag": tagged, "boxed": boxed, "either": tagged or boxed}[container]
+    if container == "answer_tag" or (container == "either" and tagged):
+        return tagged
+    return bool(boxed_contents(tail))
 
 
 def extract_answer(response: str, container: AnswerContainer = "answer_tag") -> Extraction:
@@ -207,7 +211,7 @@ _PROSE = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{2,}")
 # `The sum is 55.`: a verb, then one value that closes the text.
 _FINAL_IS = re.compile(
     r"\b(?:is|are|equals|was|be|gives|get|makes)\s*:?\s*"
-    r"(\$[^$]{1,200}\$|\\\(.{1,200}?\\\)|\[[^\[\]]{1,200}\]|[-+]?\.?\d[\d.,/]*%?)\s*[.!]?\s*$"
+    r"(\$[^$]{1,200}\$|\\\(.{1,200}?\\\)|\[[^\[\]]{1,200}\]|[-+]?\.?\d(?:[.,/]?\d)*+%?)\s*+(?:[.!]\s*+)?$"
 )
 
 
@@ -251,8 +255,16 @@ def single_candidate(answer: str) -> Candidate:
         start, end = segments[-1]
         sentence = sentences.start(start)
         if len(segments) == 1 or segments[-2][1] <= sentence:
-            return Candidate(strip_math_delimiters(answer[start:end]), context=answer[sentence:])
-    return Candidate(strip_math_delimiters(answer), context=answer)
+            return Candidate(_unwrap(answer[start:end]), context=answer[sentence:])
+    return Candidate(_unwrap(answer), context=answer)
+
+
+def _unwrap(value: str) -> str:
+    """Math delimiters and Markdown bold (`**12**`, which is no power) off a final value."""
+    value = strip_math_delimiters(value)
+    while len(value) > 4 and value.startswith("**") and value.endswith("**"):
+        value = strip_math_delimiters(value[2:-2])
+    return value
 
 
 def _final_is(text: str) -> re.Match[str] | None:
@@ -264,7 +276,7 @@ def _final_is(text: str) -> re.Match[str] | None:
 
 
 def _stated(values: list[str], context: str) -> Candidate:
-    unwrapped = tuple(strip_math_delimiters(value) for value in values)
+    unwrapped = tuple(_unwrap(value) for value in values)
     distinct = len({_squash(value) for value in unwrapped}) > 1
     return Candidate(unwrapped[-1], ambiguous=distinct, context=context, values=unwrapped)
 

@@ -29,8 +29,8 @@ _VARIABLE_EQ = re.compile(r"^[A-Za-z](?:_\{?\w+\}?)?=(?!=)")
 # Units after a number: `\text{...}`, `%`, degrees, or words after a space (`9.81 m`, `5 m/s`).
 # Letters glued to the number (`3pi`, `2^x`, `5/x`) are math, not units, and so are the symbols
 # below even after a space.
-_UNIT_MARKS = re.compile(r"^(.*?\d\.?)\s*(?:\\text\{[^{}]*\}|\\%|%|\u00b0|\^\s*\{?\\circ\}?|\\circ)+\s*$")
-_UNIT_WORDS = re.compile(r"^(.*?\d\.?)\s+([A-Za-z]+(?:/[A-Za-z]+)?)\s*$")
+_UNIT_MARKS = re.compile(r"^(.*?\d\.?)\s*+(?:\\text\{[^{}]*\}|\\%|%|\u00b0|\^\s*\{?\\circ\}?|\\circ)+\s*$")
+_UNIT_WORDS = re.compile(r"^(.*?\d\.?)\s++([A-Za-z]+(?:/[A-Za-z]+)?)\s*$")
 _MATH_WORDS = frozenset({"pi", "e", "i", "j", "x", "y", "z", "n", "k", "t", "a", "b", "c", "d"})
 
 
@@ -129,7 +129,6 @@ def plain_set(text: str) -> frozenset[Fraction] | None:
     return frozenset(member for member in members if member is not None)
 
 
-_PERCENT = re.compile(r"^(.*?\d\.?)\s*(?:\\%|%|\\text\{\s*\\?%\s*\}|\\text\{\s*percent\s*\}|\s+percent)\s*$")
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\s*([ap])\.?\s*m\.?)?$", re.IGNORECASE)
 _WORDS = re.compile(r"[A-Za-z]+(?:[ '-][A-Za-z]+)*")
 
@@ -137,12 +136,23 @@ _WORDS = re.compile(r"[A-Za-z]+(?:[ '-][A-Za-z]+)*")
 def numbers(text: str, *, strip_units: bool = False) -> tuple[list[Fraction], bool] | None:
     """The values a plain number may stand for, and whether it was written exactly: `40\\%` is
     40 or 0.4 (references and answers use either reading)."""
-    percent = _PERCENT.match(text.strip())
-    parsed = plain_number(percent.group(1) if percent else text, strip_units=strip_units)
+    body, percent = _without_percent(text)
+    parsed = plain_number(body, strip_units=strip_units)
     if parsed is None:
         return None
     value, exact = parsed
     return ([value, value / 100] if percent else [value]), exact
+
+
+def _without_percent(text: str) -> tuple[str, bool]:
+    """`40\\%`, `40%`, `40 \\text{percent}` -> (`40`, True); anything else unchanged."""
+    body = normalize.unwrap_text(text).rstrip()
+    for mark in ("\\%", "%", "percent"):
+        if body.lower().endswith(mark):
+            number = body[: -len(mark)].rstrip()
+            if number[-1:].isdigit() or number.endswith("."):
+                return number, True
+    return text, False
 
 
 def time_of_day(text: str) -> tuple[int, int, int] | None:
@@ -248,8 +258,11 @@ _MC_PREFIX = re.compile(
 _LETTER = r"[A-Z]"
 _SINGLE = re.compile(rf"^[\(\[]?({_LETTER})[\)\]]?[.:)]?$")
 _SINGLE_LOWER = re.compile(r"^[\(\[]?([a-z])[\)\]]?[.:)]?$")
-_LETTER_WITH_TEXT = re.compile(rf"^[\(\[]?({_LETTER})(?:[\)\]][.:,]?|[.:,]|(?=\s+\())\s+\S")
-_QUOTES = re.compile(r"^[\"'\u201c\u2018`]+|[\"'\u201d\u2019`]+$")
+# `B. 42`, `B) text`, `B, since ...`, `C (Red)`, `C because ...`.
+_LETTER_WITH_TEXT = re.compile(
+    rf"^[\(\[]?({_LETTER})(?:[\)\]][.:,]?|[.:,]|(?=\s+(?:\(|because\b|since\b|as\b|which\b)))\s+\S"
+)
+_QUOTES = re.compile(r"^[\"'\u201c\u2018`*]+|[\"'\u201d\u2019`*]+$")
 _CERTAINTY = re.compile(
     r"^(?:definitely|clearly|certainly|probably|likely|obviously|for\s+sure|surely)\s*,?\s*", re.IGNORECASE
 )
@@ -260,7 +273,7 @@ _OTHER_LETTER_MARK = re.compile(r"(?<![A-Za-z])[\(\[]?[A-Z](?:[\)\]]|\.(?=\s|$))
 _AFFIRMED = re.compile(
     r"(?:^|[.;:!?]\s*|\s)(?i:option\s+|choice\s+)?[\(\[]?([A-Z])[\)\]]?\s+(?i:is|must\s+be|would\s+be)\s+"
     r"(?i:the\s+)?(?i:right|correct|true|best|answer)\b"
-    r"|(?i:\bit's|\bit\s+is|\bi\s+choose|\bi\s+pick|\bgo\s+with)\s+(?i:option\s+|choice\s+)?[\(\[]?([A-Z])[\)\]]?(?![A-Za-z])"
+    r"|(?i:\bit's|\bit\s+is|\bchoose|\bpick|\bselect|\bgo\s+with)\s+(?i:option\s+|choice\s+)?[\(\[]?([A-Z])[\)\]]?(?![A-Za-z])"
 )
 MAX_CHOICE_CHARS = 300
 _LETTER_RUN = re.compile(rf"^{_LETTER}{{2,}}$")

@@ -56,12 +56,14 @@ _DIGIT_GROUP_MACRO = re.compile(r"(?<=\d),\\!\s*(?=\d)")
 # `3128 1/2`, `2\frac{1}{2}`: a whole number then a proper fraction.
 _MIXED_NUMBER = re.compile(r"^(-?)(\d+)\s*(?:\\[dt]?frac\{(\d+)\}\{(\d+)\}|\s(\d+)/(\d+))$")
 _SINGLE_BRACKET = re.compile(r"^\[([^\[\]]*)\]$")
-_REPEATING = re.compile(r"(-?)(\d*)\.(\d*)\\(?:overline|bar)\{(\d{1,20})\}")
+_REPEATING = re.compile(r"(-?)(?<![\d.])(\d{0,30})\.(\d{0,30})\\(?:overline|bar)\{(\d{1,20})\}")
 _HEDGE_WORDS = re.compile(
     r"^(?:(?:about|approximately|approx\.?|around|roughly|nearly|circa|ca\.|"
     r"\\approx|\\sim|\u2248|~)\s*)+(?=\S)",
     re.IGNORECASE,
 )
+# `7.5 (approximately)`, `12 (twelve)`: words in parentheses after the value are a remark.
+_TRAILING_REMARK = re.compile(r"(?<=\S)\s++\([A-Za-z][A-Za-z .'-]{2,40}\)$")
 _DECIMAL_COMMA = re.compile(r"^([-+]?\d+)(?:\{,\}|,)(\d+)$")
 _TEXT_WRAP = re.compile(r"\\(?:text|textbf|textit|textrm|mathrm|mathbf|mbox|operatorname)\s*\{([^{}]*)\}")
 
@@ -98,9 +100,9 @@ _TENS = {
     "ninety": 90,
 }
 _SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
-_NUMBER_WORD = "|".join([*_UNITS, *_TENS, *_SCALES])
+_NUMBER_WORD = "|".join(sorted([*_UNITS, *_TENS, *_SCALES], key=len, reverse=True))
 _NUMBER_WORDS = re.compile(
-    rf"(?<![\w-])(?:minus\s+|negative\s+)?(?:{_NUMBER_WORD})(?:(?:\s+and\s+|[\s-]+)(?:{_NUMBER_WORD}))*(?![\w-])",
+    rf"(?<![\w-])(?:minus\s++|negative\s++)?(?:{_NUMBER_WORD})(?:(?:\s++and\s++|[\s-]++)(?:{_NUMBER_WORD}))*+(?![\w-])",
     re.IGNORECASE,
 )
 
@@ -129,6 +131,7 @@ def canonical_math(text: str) -> str:
     text = _REPEATING.sub(_repeating_as_fraction, text)
     text = _MIXED_NUMBER.sub(_mixed_as_fraction, text)
     text = _HEDGE_WORDS.sub("", text.strip())
+    text = _TRAILING_REMARK.sub("", text)
     single = _SINGLE_BRACKET.match(text)
     if single and "," not in single.group(1) and ";" not in single.group(1):
         # `[5]`: one bracketed value (Geometry3K's answer marker)
@@ -219,12 +222,14 @@ def unwrap_text(text: str) -> str:
 # ----------------------------------------------------------------------------- shapes
 
 
-_ALTERNATIVE_SPLIT = re.compile(r"\s*(?:\\text\{\s*or\s*\}|\\textrm\{\s*or\s*\}|\\lor\b|\\vee\b|\bor\b)\s*")
+_ALTERNATIVE_SPLIT = re.compile(r"\\text\{\s*or\s*\}|\\textrm\{\s*or\s*\}|\\lor\b|\\vee\b|\bor\b")
 _LONE_VARIABLE = re.compile(r"^\s*[A-Za-z](?:_\{?\w+\}?)?\s*=(?!=)\s*")
 _RELATION = re.compile(r"\\(?:leqslant|geqslant|leq|geq|le|ge|lt|gt)(?![A-Za-z])|<|>")
 _LESS = frozenset({"<", "\\lt", "\\le", "\\leq", "\\leqslant"})
 _STRICT = frozenset({"<", ">", "\\lt", "\\gt"})
 _VARIABLE = re.compile(r"^[A-Za-z](?:_\{?\w+\}?)?$")
+_TUPLE = re.compile(r"^\(.*,.*\)$", re.DOTALL)
+_AND = re.compile(r"\\text\{\s*and\s*\}|\band\b|;")
 _MATRIX = re.compile(r"^\\begin\{([pbBvV]?matrix)\}(.*)\\end\{\1\}$", re.DOTALL)
 _ROW_LIST = re.compile(r"^[\[(](.*)[\])]$", re.DOTALL)
 _SET = re.compile(r"^\\\{.*\\\}$", re.DOTALL)
@@ -245,7 +250,9 @@ def align(answer: str, reference: str, *, is_list: Callable[[str], bool]) -> tup
         answer = expand_plus_minus(answer)
     if reference_is_list and _ALTERNATIVE_SPLIT.search(answer):
         parts = [part for chunk in _ALTERNATIVE_SPLIT.split(answer) for part in _split_commas(chunk)]
-        answer = ", ".join(_LONE_VARIABLE.sub("", part) for part in parts if part.strip())
+        answer = ", ".join(_LONE_VARIABLE.sub("", part.strip()) for part in parts if part.strip())
+    if _TUPLE.match(reference.strip()):
+        answer = _tuple_of_assignments(answer) or answer
     interval = _interval_of_inequality(answer)
     if interval is not None and _looks_like_interval(reference):
         answer = interval
@@ -253,6 +260,23 @@ def align(answer: str, reference: str, *, is_list: Callable[[str], bool]) -> tup
     if interval is not None and _looks_like_interval(answer):
         reference = interval
     return _align_matrix(answer, reference), reference
+
+
+def _tuple_of_assignments(text: str) -> str | None:
+    """`x = 2, y = 3` / `x = 2 and y = 3` as `(2, 3)`: assignments to different variables, in order."""
+    parts = [part for chunk in _AND.split(text) for part in _split_commas(chunk) if part.strip()]
+    if len(parts) < 2:
+        return None
+    variables, values = [], []
+    for part in parts:
+        match = _LONE_VARIABLE.match(part)
+        if match is None:
+            return None
+        variables.append(match.group().split("=")[0].strip())
+        values.append(part[match.end() :].strip())
+    if len(set(variables)) != len(variables) or not all(values):
+        return None
+    return "(" + ", ".join(values) + ")"
 
 
 def expand_plus_minus(text: str) -> str:

@@ -219,7 +219,8 @@ def _grade_numerical(job: Job) -> tuple[float, str]:
     if value is None:
         return 0.0, "not_a_number"
     for side in job.options.get("chain", ()):
-        if _numeric_value(side) != value:
+        side_value = _numeric_value(side)
+        if side_value is None or not math.isclose(side_value[0], value[0], rel_tol=1e-12):
             return 0.0, "multiple_candidates"
     # An integer reference compares exactly; only a decimal one has a tolerance.
     rel_tol, abs_tol = (0.0, 0.0) if expected[1] else (job.options["rel_tol"], job.options["abs_tol"])
