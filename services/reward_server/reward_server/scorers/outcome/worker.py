@@ -184,6 +184,15 @@ def _different_constants(left: Any, right: Any) -> bool:
         return False
     if left.free_symbols or right.free_symbols or not (left.is_number and right.is_number):
         return False
+    if left.is_Rational and right.is_Rational:
+        return bool(left != right)
+    try:
+        a, b = complex(left.evalf(20)), complex(right.evalf(20))
+    except (TypeError, ValueError, ZeroDivisionError, OverflowError):
+        return False
+    scale = max(abs(a), abs(b))
+    if math.isfinite(scale) and scale > 1e-280:
+        return abs(a - b) > 1e-5 * scale
     try:
         # In sympy's floats, whose exponents do not underflow (`1/500!` is not 0 here).
         difference = sympy.Abs(left - right).evalf(_IDENTITY_DIGITS)
