@@ -161,6 +161,14 @@ HOSTILE: dict[str, str] = {
     "hedge_words": "about " * (N // 6),
     "affirmed_letters": "B is right " * (N // 11),
     "relations": "<=" * (N // 2),
+    "verb_then_spaces": "The sum is" + " " * (N - 20) + "x",
+    "verb_colon_spaces": "is" + " " * (N // 2 - 5) + ":" + " " * (N // 2 - 5) + "x",
+    "verbs_and_tabs": "It is\t" * (N // 6),
+    "unclosed_environments": "\\begin{a}" * (N // 9),
+    "letter_mentions": "B C " * (N // 4),
+    "negations": "not " * (N // 4),
+    "huge_mixed_number": "1" * 5000 + " 1/2",
+    "huge_thousands": "1" + ",000" * 2000 + " 1/2",
 }
 SCANS: dict[str, Callable[[str], object]] = {
     "single_candidate": extract.single_candidate,
@@ -175,7 +183,10 @@ SCANS: dict[str, Callable[[str], object]] = {
     "free_form_text": _free_form_text,
     "choice_letters": lambda text: fast.choice_letters(text, {"A": "x", "B": "y"}),
     "fast_math_words": lambda text: fast.fast_math(text, "Monday"),
-    "numbers": lambda text: fast.numbers(text, strip_units=True),
+    "number": lambda text: fast.number(text, strip_units=True),
+    "hedges": lambda text: extract.hedges(text, text, "1"),
+    "negates": extract.negates,
+    "prose_words": extract.prose_words,
 }
 
 

@@ -23,8 +23,13 @@ _ALTERNATIVE = re.compile(
 _THOUSANDS = re.compile(r"^[-+]?\d{1,3}(?:(?:,|\{,\})\d{3})+(?:\.\d+)?$")
 _SPACING_MACRO = re.compile(r"\\[,;:! ]")
 _THIN_SPACE_THOUSANDS = re.compile(r"^[-+]?\d{1,3}(?: \d{3})+(?:\.\d+)?$")
-_CLAUSE_END = re.compile(r"[.;,!?\n]")
-_NEGATION = re.compile(r"\b(?:not|cannot|never|neither|can't|isn't|doesn't|won't)\b|n't\b", re.IGNORECASE)
+# `not A or B`, `can't be A or B`, `doesn't make sense for it to be A or B`: the negation governs
+# the pair, with one token between it and the `or`.
+_NEGATED_PAIR = re.compile(
+    r"(?:(?:\bnot|n't|\bcannot|\bnever|\bneither)\s++|(?:\bnot|n't|\bcannot|\bnever)\b[^.;,!?\n]{0,30}?\bbe\s++)"
+    r"[^\s,;.]{1,20}\s*+$",
+    re.IGNORECASE,
+)
 _COMMA_SPACE = re.compile(r",\s")
 _LIST_WORD = re.compile(r"\band\b|\\text\{\s*and\s*\}", re.IGNORECASE)
 
@@ -210,8 +215,8 @@ _DIGIT = re.compile(r"\d")
 _PROSE = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{2,}")
 # `The sum is 55.`: a verb, then one value that closes the text.
 _FINAL_IS = re.compile(
-    r"\b(?:is|are|equals|was|be|gives|get|makes)\s*:?\s*"
-    r"(\$[^$]{1,200}\$|\\\(.{1,200}?\\\)|\[[^\[\]]{1,200}\]|[-+]?\.?\d(?:[.,/]?\d)*+%?)\s*+(?:[.!]\s*+)?$"
+    r"\b(?:is|are|equals|was|be|gives|get|makes)\s*+:?\s*+"
+    r"(\$[^$]{1,200}\$|\\\(.{1,200}?\\\)|\[[^\[\]]{1,200}\]|[$\u20ac\u00a3]?[-+]?\.?\d(?:[.,/]?\d)*+%?)\s*+(?:[.!]\s*+)?$"
 )
 
 
@@ -344,13 +349,21 @@ def _outside(text: str, spans: list[tuple[int, int]]) -> str:
 _CHAIN = re.compile(
     r"\\to\b|\\rightarrow\b|\\Rightarrow\b|\\implies\b|\\iff\b|\\mid\b|\\\\|\bthen\b|\\longrightarrow\b"
 )
-_VARIABLE_NAME = r"(?:[A-Za-z](?:_\{?\w+\}?)?|\\[A-Za-z]+)"
+_GREEK = (
+    "alpha|beta|gamma|delta|epsilon|varepsilon|zeta|eta|theta|vartheta|iota|kappa|lambda|mu|nu|xi|rho|"
+    "sigma|tau|upsilon|phi|varphi|chi|psi|omega|Gamma|Delta|Theta|Lambda|Xi|Sigma|Phi|Psi|Omega"
+)
+# A variable: a letter (with a subscript) or a Greek letter; `\pi` and `\infty` are constants.
+_VARIABLE_NAME = rf"(?:[A-Za-z](?:_\{{?\w+\}}?)?|\\(?:{_GREEK})(?![A-Za-z]))"
 # `x`, `\theta`, or a tuple of them (`(x, y) = (5, 8)`).
 _SINGLE_VARIABLE = re.compile(
     rf"^\s*(?:{_VARIABLE_NAME}|\(\s*{_VARIABLE_NAME}(?:\s*,\s*{_VARIABLE_NAME})+\s*\))\s*$"
 )
+_TEXT_REMARK = re.compile(
+    r"\\text\{[^{}]*(?:,|[A-Za-z][^{}]*\d|\d[^{}]*[A-Za-z]|\b(?:maybe|possibly|perhaps|probably|least|most|not|or)\b)[^{}]*\}",
+    re.IGNORECASE,
+)
 _SUBSCRIPT = re.compile(r"_\{[^{}]*\}")
-_ENVIRONMENT = re.compile(r"\\begin\{(\w+)\}.*?\\end\{\1\}", re.DOTALL)
 
 
 def hedges(context: str, candidate: str, reference: str) -> bool:
@@ -366,13 +379,25 @@ def hedges(context: str, candidate: str, reference: str) -> bool:
         return True
     if is_list(candidate) and not reference_lists:
         return True
+    if _TEXT_REMARK.search(candidate):
+        return True  # `5\\text{, 6}`, `3 \\text{ maybe}`: a remark math-verify would drop
     return bool(_CHAIN.search(_outer(candidate))) and not _CHAIN.search(_outer(reference))
 
 
 def _outer(text: str) -> str:
     """`text` without subscripts and environments, where `\\to` and `\\\\` are no chain
-    (`\\lim_{x \\to 0}`, a matrix's rows)."""
-    return _SUBSCRIPT.sub("", _ENVIRONMENT.sub("", text))
+    (`\\lim_{x \\to 0}`, a matrix's rows). One pass: each environment is cut from its first
+    `\\begin` to the next `\\end{...}`."""
+    pieces, index = [], 0
+    while (start := text.find("\\begin{", index)) >= 0:
+        end = text.find("\\end{", start)
+        if end < 0:
+            break
+        pieces.append(text[index:start])
+        close = text.find("}", end)
+        index = len(text) if close < 0 else close + 1
+    pieces.append(text[index:])
+    return _SUBSCRIPT.sub("", "".join(pieces))
 
 
 def equation_sides(candidate: str, reference: str) -> list[str]:
@@ -401,6 +426,23 @@ def _top_level_split(text: str, separator: str) -> list[str]:
     return parts
 
 
+_REJECTION = re.compile(
+    r"\b(?:not|never|cannot|wrong|incorrect|impossible|fails?|rejected|isn't|aren't|can't|wasn't)\b|n't\b",
+    re.IGNORECASE,
+)
+_TEXT_COMMAND = re.compile(r"\\[A-Za-z]+\s*\{[^{}]*\}")
+
+
+def negates(context: str) -> bool:
+    """The sentence of the final value rejects a value (`It is not 3.`, `$3$ is wrong`)."""
+    return _REJECTION.search(context) is not None
+
+
+def prose_words(text: str) -> int:
+    """Words of prose in a value, LaTeX commands and their arguments (`\\text{ cm}`) aside."""
+    return len(_PROSE.findall(_TEXT_COMMAND.sub(" ", text)))
+
+
 def lists(text: str) -> bool:
     """Several values: a top-level list, a set `\\{1, 2\\}` / `{1, 2}`, or alternatives."""
     stripped = text.strip()
@@ -414,8 +456,8 @@ def has_alternatives(answer: str) -> bool:
     """`3 or 4`, `B \\text{ or } C`: the answer hedges between candidates; `it can't be A or B`
     rules both out and offers neither."""
     for alternative in _ALTERNATIVE.finditer(answer):
-        clause = _CLAUSE_END.split(answer[max(0, alternative.start() - 40) : alternative.start()])[-1]
-        if not _NEGATION.search(clause):
+        before = answer[max(0, alternative.start() - 60) : alternative.start()]
+        if not _NEGATED_PAIR.search(before):
             return True
     return False
 

@@ -29,8 +29,22 @@ _VARIABLE_EQ = re.compile(r"^[A-Za-z](?:_\{?\w+\}?)?=(?!=)")
 # Units after a number: `\text{...}`, `%`, degrees, or words after a space (`9.81 m`, `5 m/s`).
 # Letters glued to the number (`3pi`, `2^x`, `5/x`) are math, not units, and so are the symbols
 # below even after a space.
-_UNIT_MARKS = re.compile(r"^(.*?\d\.?)\s*+(?:\\text\{[^{}]*\}|\\%|%|\u00b0|\^\s*\{?\\circ\}?|\\circ)+\s*$")
-_UNIT_WORDS = re.compile(r"^(.*?\d\.?)\s++([A-Za-z]+(?:/[A-Za-z]+)?)\s*$")
+_UNIT_MARKS = re.compile(
+    r"^(.*?\d\.?)\s*+((?:\\text\{\s*[A-Za-z][A-Za-z/.^ ]{0,30}\}|\\%|%|\u00b0|\^\s*\{?\\circ\}?|\\circ)+)\s*$"
+)
+# `9.81 m`, `5 m/s`, `10 cm^2`.
+_UNIT_WORDS = re.compile(
+    r"^(.*?\d\.?)\s++((?:[A-Za-z]+\s){0,2}[A-Za-z]+(?:\^\{?\d\}?)?(?:/[A-Za-z]+(?:\^\{?\d\}?)?)?)\s*$"
+)
+# Words after a number that change its value or hedge it: never a unit.
+_NOT_UNITS = frozenset(
+    {
+        *("million", "billion", "trillion", "thousand", "hundred", "dozen"),
+        *("squared", "cubed", "factorial", "times", "percent"),
+        *("maybe", "possibly", "perhaps", "probably", "least", "most", "approximately", "about"),
+        *("or", "and", "not", "no"),
+    }
+)
 _MATH_WORDS = frozenset({"pi", "e", "i", "j", "x", "y", "z", "n", "k", "t", "a", "b", "c", "d"})
 
 
@@ -47,19 +61,39 @@ def squash(text: str) -> str:
     return text.rstrip(".")
 
 
+def split_unit(text: str) -> tuple[str, str]:
+    """`9.81 m` -> (`9.81`, `m`), `90^\\circ` -> (`90`, `^\\circ`); a word that changes the value
+    (`3 million`, `5 squared`) or hedges (`3 \\text{ maybe}`) is no unit, and stays."""
+    text = strip_math_delimiters(text)
+    unit = ""
+    marks = _UNIT_MARKS.match(text)
+    if marks and not _NOT_UNITS.intersection(re.findall(r"[a-z]+", marks.group(2).lower())):
+        text, unit = marks.group(1), marks.group(2)
+    words = _UNIT_WORDS.match(text)
+    if words:
+        named = re.sub(r"\^.*|/.*", "", words.group(2)).lower().split()
+        if not _MATH_WORDS.intersection(named) and not _NOT_UNITS.intersection(named):
+            text, unit = words.group(1), words.group(2) + unit  # `64 square feet`
+    return text, unit
+
+
+def same_unit(left: str, right: str) -> bool:
+    """Units compared loosely (`\\text{ hours}` is `hour`); no unit matches any."""
+
+    def key(unit: str) -> str:
+        spelled = re.sub(r"\\text\{([^{}]*)\}|[\s\\{}]", r"\1", unit).lower().replace(" ", "")
+        return spelled[:-1] if len(spelled) > 2 and spelled.endswith("s") else spelled
+
+    return not left or not right or key(left) == key(right)
+
+
 def plain_number(text: str, *, strip_units: bool = False) -> tuple[Fraction, bool] | None:
     """Parse integers, decimals, simple fractions and `a \\times 10^b`.
 
     Returns the exact value and whether it was written exactly (no decimal point), or None.
     """
     if strip_units:
-        text = strip_math_delimiters(text)
-        marks = _UNIT_MARKS.match(text)
-        if marks:
-            text = marks.group(1)
-        words = _UNIT_WORDS.match(text)
-        if words and words.group(2).lower() not in _MATH_WORDS:
-            text = words.group(1)
+        text = split_unit(text)[0]
     compact = squash(text)
     compact = _TEXT_WRAP.sub(r"\1", compact)
     compact = _VARIABLE_EQ.sub("", compact)
@@ -133,15 +167,37 @@ _TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\s*([ap])\.?\s*m\.?)?$", 
 _WORDS = re.compile(r"[A-Za-z]+(?:[ '-][A-Za-z]+)*")
 
 
-def numbers(text: str, *, strip_units: bool = False) -> tuple[list[Fraction], bool] | None:
-    """The values a plain number may stand for, and whether it was written exactly: `40\\%` is
-    40 or 0.4 (references and answers use either reading)."""
+@dataclass(frozen=True, slots=True)
+class Number:
+    value: Fraction
+    exact: bool
+    """Written exactly: no decimal point."""
+    percent: bool
+    unit: str
+
+
+def number(text: str, *, strip_units: bool = False) -> Number | None:
+    """A plain number with its percent sign and (with `strip_units`) its unit."""
     body, percent = _without_percent(text)
-    parsed = plain_number(body, strip_units=strip_units)
+    unit = ""
+    if strip_units:
+        body, unit = split_unit(body)
+    parsed = plain_number(body)
     if parsed is None:
         return None
-    value, exact = parsed
-    return ([value, value / 100] if percent else [value]), exact
+    return Number(parsed[0], parsed[1], percent, unit)
+
+
+def readings(answer: Number, truth: Number) -> tuple[Fraction, Fraction]:
+    """The two values to compare. A percentage against a plain number is read as the number's
+    scale says: `40\\%` is 0.4 against `0.4` and 40 against `40` (never both, so `4000\\%`
+    cannot match 40 and 4000 at once)."""
+    left, right = answer.value, truth.value
+    if answer.percent and not truth.percent and abs(right) <= 1:
+        left = left / 100
+    elif truth.percent and not answer.percent and abs(left) <= 1:
+        right = right / 100
+    return left, right
 
 
 def _without_percent(text: str) -> tuple[str, bool]:
@@ -203,24 +259,21 @@ def fast_math(answer: str, truth: str) -> Verdict | None:
     variable_answer, variable_truth = _VARIABLE_EQ.match(squash(answer)), _VARIABLE_EQ.match(squash(truth))
     if variable_answer and variable_truth and variable_answer.group(0) != variable_truth.group(0):
         return None  # `y = 3` against `x = 3`: let the symbolic comparison decide
-    parsed_answer, parsed_truth = numbers(answer), numbers(truth)
+    parsed_answer, parsed_truth = number(answer), number(truth)
     if parsed_answer is None or parsed_truth is None:
         # `3000 m` against `3000`: a unit word after a number is not part of its value.
-        parsed_answer, parsed_truth = numbers(answer, strip_units=True), numbers(truth, strip_units=True)
+        parsed_answer, parsed_truth = number(answer, strip_units=True), number(truth, strip_units=True)
         if parsed_answer is None or parsed_truth is None:
             return None
-    (values, exact_answer), (expected, exact_truth) = parsed_answer, parsed_truth
-    if any(value == reference for value in values for reference in expected):
+        if not same_unit(parsed_answer.unit, parsed_truth.unit):
+            return Verdict(0.0, "not_equivalent")  # `5 cm` is not `5 m`
+    value, expected = readings(parsed_answer, parsed_truth)
+    if value == expected:
         return Verdict(1.0, "equivalent")
-    if exact_answer and exact_truth:
+    if parsed_answer.exact and parsed_truth.exact:
         return Verdict(0.0, "not_equivalent")
     # Exact arithmetic: floats overflow on values like 1e400.
-    band = Fraction(_UNDECIDED_BAND)
-    if all(
-        abs(value - reference) > band * max(Fraction(1), abs(reference))
-        for value in values
-        for reference in expected
-    ):
+    if abs(value - expected) > Fraction(_UNDECIDED_BAND) * max(Fraction(1), abs(expected)):
         return Verdict(0.0, "not_equivalent")
     return None
 
@@ -236,17 +289,16 @@ def within_tolerance(value: Fraction, expected: Fraction, rel_tol: float, abs_to
 def fast_numerical(answer: str, truth: str, rel_tol: float, abs_tol: float) -> Verdict | None:
     """Within tolerance, except that an integer reference compares exactly (`2000001` is not
     `2000000`, however close)."""
-    parsed_answer = numbers(answer, strip_units=True)
-    parsed_truth = numbers(truth, strip_units=True)
+    parsed_answer = number(answer, strip_units=True)
+    parsed_truth = number(truth, strip_units=True)
     if parsed_answer is None or parsed_truth is None:
         return None
-    (values, _), (expected, exact_truth) = parsed_answer, parsed_truth
-    if exact_truth and len(expected) == 1 and expected[0].denominator == 1:
+    if not same_unit(parsed_answer.unit, parsed_truth.unit):
+        return Verdict(0.0, "outside_tolerance")
+    value, expected = readings(parsed_answer, parsed_truth)
+    if parsed_truth.exact and not parsed_truth.percent and expected.denominator == 1:
         rel_tol = abs_tol = 0.0
-    verdicts = [
-        within_tolerance(value, reference, rel_tol, abs_tol) for value in values for reference in expected
-    ]
-    return max(verdicts, key=lambda verdict: verdict.accuracy)
+    return within_tolerance(value, expected, rel_tol, abs_tol)
 
 
 # ----------------------------------------------------------------------------- multiple choice
@@ -313,19 +365,54 @@ def choice_letters(text: str, choices: dict[str, str] | None) -> frozenset[str] 
         letter, rest = match.group(1), candidate[match.end() - 1 :]
         # `B. 42` names B; `B. C. D.` or `B) vs C)` name several; with `choices`, the text must
         # be B's own.
-        if _OTHER_LETTER_MARK.search(rest):
+        if _OTHER_LETTER_MARK.search(rest) or _NEGATION.match(rest) or _mentions_others(rest, letter):
             return None
         if choices and _option_text(choices.get(letter, "")) not in _option_text(rest):
             return None
         return allowed(frozenset({letter}))
-    affirmed = {match.group(1) or match.group(2) for match in _AFFIRMED.finditer(candidate)}
+    affirmations = list(_AFFIRMED.finditer(candidate))
+    affirmed = {match.group(1) or match.group(2) for match in affirmations}
     if len(affirmed) == 1:
-        return allowed(frozenset(affirmed))  # `Not C. B is right; A and D are not.`
+        # `Not C. B is right; A and D are not.`, but not `I would not choose B`, nor `B is right,
+        # and so is C`.
+        letter = next(iter(affirmed))
+        if any(_NEGATION.search(_clause_before(candidate, match.start())) for match in affirmations):
+            return None
+        if _mentions_others(candidate, letter):
+            return None
+        return allowed(frozenset(affirmed))
     if choices:
         named = {key.strip().upper() for key, option in choices.items() if _same_option(option, candidate)}
         if len(named) == 1:
             return frozenset(named)
     return None
+
+
+_NEGATION = re.compile(
+    r"\W*(?:\bnot\b|n't\b|\bnever\b|\bno\b|\bwrong\b|\bincorrect\b|\bfalse\b|\beliminat"
+    r"|\brule[sd]? out\b|\bcannot\b)",
+    re.IGNORECASE,
+)
+_CLAUSE_END = re.compile(r"[.;,!?\n]|\bbut\b")
+# A standalone capital letter; `A` and `I` only where they cannot be the article or the pronoun.
+_MENTION = re.compile(
+    r"(?<![A-Za-z'])(?:([B-HJ-Z])|([AI])(?=\s*(?:[,.;:)\]]|$|\s(?:is|are|and|or|also|too|might|may|could|seems|as)\b)))"
+    r"(?![A-Za-z'])"
+)
+
+
+def _clause_before(text: str, position: int) -> str:
+    return _CLAUSE_END.split(text[max(0, position - 80) : position])[-1]
+
+
+def _mentions_others(text: str, letter: str) -> bool:
+    """Another option letter named and not ruled out in its own clause (`B, though C is also
+    plausible` names C; `B; A and D are wrong` does not)."""
+    for clause in _CLAUSE_END.split(text):
+        others = {match.group(1) or match.group(2) for match in _MENTION.finditer(clause)} - {letter}
+        if others and not _NEGATION.search(clause):
+            return True
+    return False
 
 
 def _same_option(option: str, answer: str) -> bool:

@@ -46,6 +46,7 @@ _EMPTY_SET = re.compile(r"\\varnothing\b|\\\{\s*\\\}|\\emptyset\b")
 # `\mathcal{B}`, `\mathbb{R}`: one letter in a font is that letter.
 _STYLED_LETTER = re.compile(r"\\math(?:cal|bb|scr|frak|it|rm|bf|sf)\{([A-Za-z])\}")
 _INTEGER_MOD = re.compile(r"^(\d{1,18})\s*\\(?:bmod|mod)\s*([1-9]\d{0,17})(?=\s*(?:=|$))")
+_SYMPY_EQ = re.compile(r"^Eq\((.*)\)$", re.DOTALL)
 _CURRENCY = re.compile(r"\\\$|\\textdollar\b|\\euro\b|[\u20ac\u00a3\u00a5\u20b9]|\\pounds\b")
 _LONE_DOLLAR = re.compile(r"\$(?=\s*[-+]?\d)|(?<=\d)\$")
 # `1,000`, `1{,}000`, `12,\!040`, `1\,000`: digit groups of three after the first.
@@ -54,17 +55,23 @@ _THOUSANDS_SEPARATOR = re.compile(r",\\!|\{,\}|\\,|,")
 # `56,\!01,\!78`: `,\!` groups digits in any grouping (Indian lakhs too).
 _DIGIT_GROUP_MACRO = re.compile(r"(?<=\d),\\!\s*(?=\d)")
 # `3128 1/2`, `2\frac{1}{2}`: a whole number then a proper fraction.
-_MIXED_NUMBER = re.compile(r"^(-?)(\d+)\s*(?:\\[dt]?frac\{(\d+)\}\{(\d+)\}|\s(\d+)/(\d+))$")
+_MIXED_NUMBER = re.compile(
+    r"^(-?)(\d{1,30})\s*+(?:\\[dt]?frac\{(\d{1,30})\}\{(\d{1,30})\}|(?<=\s)(\d{1,30})/(\d{1,30}))$"
+)
 _SINGLE_BRACKET = re.compile(r"^\[([^\[\]]*)\]$")
 _REPEATING = re.compile(r"(-?)(?<![\d.])(\d{0,30})\.(\d{0,30})\\(?:overline|bar)\{(\d{1,20})\}")
 _HEDGE_WORDS = re.compile(
-    r"^(?:(?:about|approximately|approx\.?|around|roughly|nearly|circa|ca\.|"
+    r"^[?:;,.!\s]*+(?:(?:about|just about|approximately|approx\.?|around|roughly|nearly|circa|ca\.|"
     r"\\approx|\\sim|\u2248|~)\s*)+(?=\S)",
     re.IGNORECASE,
 )
 # `7.5 (approximately)`, `12 (twelve)`: words in parentheses after the value are a remark.
-_TRAILING_REMARK = re.compile(r"(?<=\S)\s++\([A-Za-z][A-Za-z .'-]{2,40}\)$")
-_DECIMAL_COMMA = re.compile(r"^([-+]?\d+)(?:\{,\}|,)(\d+)$")
+_TRAILING_REMARK = re.compile(r"(?<=\S)\s++\(([A-Za-z][A-Za-z .'-]{2,40})\)$")
+_REMARKS = frozenset(
+    {"approximately", "approx.", "approx", "about", "roughly", "exactly", "exact", "rounded", "estimated"}
+)
+_BARE_DECIMAL_COMMA = re.compile(r"^[-+]?\d+,\d+$")
+_DECIMAL_COMMA = re.compile(r"^([-+]?\d+)\{,\}(\d+)$")
 _TEXT_WRAP = re.compile(r"\\(?:text|textbf|textit|textrm|mathrm|mathbf|mbox|operatorname)\s*\{([^{}]*)\}")
 
 _UNITS = {
@@ -108,17 +115,21 @@ _NUMBER_WORDS = re.compile(
 
 
 def unicode_math(text: str) -> str:
-    """Invisible characters out; Unicode math symbols and superscripts as LaTeX; then NFKC
-    (fullwidth digits become ASCII)."""
+    """Invisible characters out; superscripts as LaTeX; NFKC (fullwidth digits become ASCII, `½`
+    becomes 1, the fraction slash, 2); then Unicode math symbols as LaTeX."""
     text = _FORMAT_CHARACTERS.sub("", text)
     text = _SUPERSCRIPT_RUN.sub(lambda run: "^{" + run.group().translate(_SUPERSCRIPTS) + "}", text)
-    text = _UNICODE_MATH_CHARS.sub(lambda symbol: _UNICODE_MATH[symbol.group()], text)
-    return unicodedata.normalize("NFKC", text)
+    text = unicodedata.normalize("NFKC", text)
+    return _UNICODE_MATH_CHARS.sub(lambda symbol: _UNICODE_MATH[symbol.group()], text)
 
 
 def canonical_math(text: str) -> str:
     """One spelling for math answers and references: see the module docstring."""
     text = unicode_math(text)
+    text = text.replace("**", "^")  # Python's power; the guards read `**` the same way
+    equation = _SYMPY_EQ.match(text.strip())
+    if equation is not None and len(_split_commas(equation.group(1))) == 2:
+        text = " = ".join(_split_commas(equation.group(1)))  # `Eq(a, b)`, sympy's spelling
     text = _ASCII_RELATIONS.sub(lambda relation: _RELATION_COMMANDS[relation.group()], text)
     text = _EMPTY_SET.sub(r"\\emptyset", text)
     text = _STYLED_LETTER.sub(r"\1", text)
@@ -131,7 +142,7 @@ def canonical_math(text: str) -> str:
     text = _REPEATING.sub(_repeating_as_fraction, text)
     text = _MIXED_NUMBER.sub(_mixed_as_fraction, text)
     text = _HEDGE_WORDS.sub("", text.strip())
-    text = _TRAILING_REMARK.sub("", text)
+    text = _without_remark(text)
     single = _SINGLE_BRACKET.match(text)
     if single and "," not in single.group(1) and ";" not in single.group(1):
         # `[5]`: one bracketed value (Geometry3K's answer marker)
@@ -140,6 +151,18 @@ def canonical_math(text: str) -> str:
     if whole is not None:
         return str(whole)
     return text.strip()
+
+
+def _without_remark(text: str) -> str:
+    """`7.5 (approximately)`, `12 (twelve)` without the remark; any other remark (`3 (or four)`,
+    `3 (wrong)`) stays and keeps the answer from parsing."""
+    remark = _TRAILING_REMARK.search(text)
+    if remark is None:
+        return text
+    value, words = text[: remark.start()].strip(), remark.group(1).strip().lower()
+    if words in _REMARKS or str(number_from_words(words)) == value:
+        return value
+    return text
 
 
 def _repeating_as_fraction(match: re.Match[str]) -> str:
@@ -166,18 +189,15 @@ def _mixed_as_fraction(match: re.Match[str]) -> str:
 def decimal_comma(text: str) -> str | None:
     """`3{,}5` or `3,14` (a comma not followed by a group of three) as `3.5` / `3.14`."""
     match = _DECIMAL_COMMA.match(text.strip())
-    if match is None:
-        return None
+    if match is None or len(match.group(2)) == 3:
+        return None  # `1{,}000`: a thousands separator
     whole, fraction = match.groups()
-    if len(fraction) == 3 and "{,}" not in text and "," in text:
-        return None  # `1,000`: a thousands separator
-    if len(fraction) == 3:
-        return None  # `1{,}000` too
     return f"{whole}.{fraction}"
 
 
 def number_from_words(text: str) -> int | None:
-    """`twelve`, `twenty-one`, `one hundred and five`, `minus three` as an int; None otherwise."""
+    """`twelve`, `twenty-one`, `one hundred and five`, `minus three` as an int; None otherwise
+    (`one two` and `three and four` are no number)."""
     words = re.split(r"[\s-]+", text.strip().lower())
     if not words or words == [""] or len(words) > 12:
         return None
@@ -185,23 +205,25 @@ def number_from_words(text: str) -> int | None:
     if words[0] in ("minus", "negative"):
         sign, words = -1, words[1:]
     total = current = 0
-    seen = False
+    previous = ""  # what the last word was: "", "unit", "tens", "scale" or "and"
     for word in words:
-        if word == "and" and seen:
-            continue
-        if word in _UNITS:
-            current += _UNITS[word]
-        elif word in _TENS:
-            current += _TENS[word]
-        elif word == "hundred" and seen:
-            current = max(current, 1) * 100
-        elif word in _SCALES and seen:
-            total += max(current, 1) * _SCALES[word]
-            current = 0
+        if word == "and" and previous == "scale":
+            previous = "and"
+        elif word in _UNITS and (
+            previous in ("", "scale", "and") or (previous == "tens" and _UNITS[word] < 10)
+        ):
+            current, previous = current + _UNITS[word], "unit"
+        elif word in _TENS and previous in ("", "scale", "and"):
+            current, previous = current + _TENS[word], "tens"
+        elif word == "hundred" and previous in ("unit", "tens") and current < 100:
+            current, previous = current * 100, "scale"
+        elif word in _SCALES and word != "hundred" and previous in ("unit", "tens", "scale") and current:
+            total, current, previous = total + current * _SCALES[word], 0, "scale"
         else:
             return None
-        seen = True
-    return sign * (total + current) if seen else None
+    if previous in ("", "and"):
+        return None
+    return sign * (total + current)
 
 
 def words_to_digits(text: str) -> str:
@@ -241,6 +263,7 @@ def align(answer: str, reference: str, *, is_list: Callable[[str], bool]) -> tup
     inequalities against intervals, tuples and nested lists against matrices."""
     comma = decimal_comma(reference)
     if comma is not None:
+        answer = answer.replace(",", "{,}", 1) if _BARE_DECIMAL_COMMA.match(answer) else answer
         reference, answer = comma, decimal_comma(answer) or answer
     reference_is_list = is_list(reference) or _SET.match(reference) is not None
     if "\\pm" in reference and is_list(answer):
@@ -248,9 +271,15 @@ def align(answer: str, reference: str, *, is_list: Callable[[str], bool]) -> tup
         reference_is_list = True
     if "\\pm" in answer and reference_is_list:
         answer = expand_plus_minus(answer)
-    if reference_is_list and _ALTERNATIVE_SPLIT.search(answer):
-        parts = [part for chunk in _ALTERNATIVE_SPLIT.split(answer) for part in _split_commas(chunk)]
-        answer = ", ".join(_LONE_VARIABLE.sub("", part.strip()) for part in parts if part.strip())
+    if reference_is_list and (_ALTERNATIVE_SPLIT.search(answer) or "," in answer):
+        # `x = 1 or x = 4`, `x=1, x=4`: the values of one variable.
+        parts = [part.strip() for chunk in _ALTERNATIVE_SPLIT.split(answer) for part in _split_commas(chunk)]
+        variables = {
+            match.group().split("=")[0].strip() for part in parts if (match := _LONE_VARIABLE.match(part))
+        }
+        one_variable = len(variables) == 1 and all(_LONE_VARIABLE.match(part) for part in parts if part)
+        if one_variable or _ALTERNATIVE_SPLIT.search(answer):
+            answer = ", ".join(_LONE_VARIABLE.sub("", part) for part in parts if part)
     if _TUPLE.match(reference.strip()):
         answer = _tuple_of_assignments(answer) or answer
     interval = _interval_of_inequality(answer)
@@ -274,8 +303,8 @@ def _tuple_of_assignments(text: str) -> str | None:
             return None
         variables.append(match.group().split("=")[0].strip())
         values.append(part[match.end() :].strip())
-    if len(set(variables)) != len(variables) or not all(values):
-        return None
+    if variables != sorted(set(variables)) or not all(values):
+        return None  # `y = 2, x = 3` says x = 3: no order to read a tuple in
     return "(" + ", ".join(values) + ")"
 
 
@@ -302,9 +331,14 @@ def _split_commas(text: str) -> list[str]:
 
 
 def _looks_like_interval(text: str) -> bool:
+    """An interval and no point: `(1, 2)` may be a pair, `(1, \\infty)` and `[1, 2)` are intervals."""
     stripped = text.strip()
-    return ("\\cup" in stripped or len(_split_commas(stripped[1:-1])) == 2) and bool(
-        re.match(r"^[\[(].*[\])]$", stripped, re.DOTALL)
+    if not re.match(r"^[\[(].*[\])]$", stripped, re.DOTALL):
+        return False
+    if "\\cup" in stripped:
+        return True
+    return len(_split_commas(stripped[1:-1])) == 2 and (
+        "\\infty" in stripped or not stripped.startswith("(") or not stripped.endswith(")")
     )
 
 

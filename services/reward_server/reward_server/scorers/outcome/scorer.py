@@ -201,6 +201,7 @@ class OutcomeScorer:
     def _screen_math(self, answer_type: AnswerType, answer: str, truth: str) -> _Graded | Job:
         """Policy and cheap decisions before any symbolic work: candidates, hostility, notation,
         fast paths; what is left is a job for a worker."""
+        settings = self._settings
         candidate = extract.single_candidate(answer)
         stated = extract.single_candidate(truth)
         reference = (stated.joined() if stated.ambiguous else stated.text) or truth
@@ -218,7 +219,16 @@ class OutcomeScorer:
         refused = guards.refusal_reason(text, self._settings.max_answer_chars)
         if refused:
             return _Graded(ItemStatus.INVALID, None, f"answer refused: {refused}")
+        if extract.negates(candidate.context):
+            return _ok(0.0, "negated_answer")  # `It is not 3.`, `\boxed{3} is wrong; the answer is 4.`
         value, reference = normalize.align(normalize.canonical_math(text), reference, is_list=extract.lists)
+        for side, limit, name in (
+            (value, settings.max_answer_chars, "answer"),
+            (reference, settings.max_ground_truth_chars, "ground_truth"),
+        ):
+            refused = guards.refusal_reason(side, limit)
+            if refused:  # the rewrites may have made it (`2^{1,000,000,000}` is a power now)
+                return _Graded(ItemStatus.INVALID, None, f"{name} refused: {refused}")
         if extract.hedges(candidate.context, value, reference):
             return _ok(0.0, "multiple_candidates")
         *earlier_sides, value = extract.equation_sides(value, reference)
@@ -233,6 +243,8 @@ class OutcomeScorer:
             )
         if verdict is not None and (not earlier_sides or all(numbers)):
             return _ok(verdict.accuracy, verdict.reason)
+        if extract.prose_words(value) >= 2:
+            return _ok(0.0, "not_a_value")  # math-verify would pick a number out of the prose
         options = {**self._job_options(answer_type), "chain": earlier_sides}
         return Job(_SYMBOLIC_TYPES[answer_type], value, reference, options)
 

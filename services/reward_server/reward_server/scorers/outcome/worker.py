@@ -81,7 +81,7 @@ _IDENTITY_DIGITS = 50
 _IDENTITY_RANDOM = __import__("random").Random(int.from_bytes(os.urandom(8), "little"))
 
 
-def _same_at_random_points(left: Any, right: Any) -> bool | None:
+def _same_at_random_points(left: Any, right: Any, *, positive: bool = False) -> bool | None:
     """Schwartz-Zippel style identity test for expressions in variables.
 
     Evaluates the difference at random rational points (fresh per process): exactly where the
@@ -104,7 +104,8 @@ def _same_at_random_points(left: Any, right: Any) -> bool | None:
     )
     rng = _IDENTITY_RANDOM
     for _ in range(_IDENTITY_POINTS):
-        point = {symbol: sympy.Rational(rng.randint(-997, 997), rng.randint(1, 97)) for symbol in symbols}
+        low = 1 if positive else -997
+        point = {symbol: sympy.Rational(rng.randint(low, 997), rng.randint(1, 97)) for symbol in symbols}
         try:
             a = left.xreplace(point)
             b = right.xreplace(point)
@@ -148,6 +149,29 @@ def _grade_math(job: Job) -> tuple[float, str]:
     return (1.0, "equivalent") if _equivalent(truth, answer) else (0.0, "not_equivalent")
 
 
+def _same_by_convention(truth: Any, answer: Any) -> bool:
+    """Equal as answers are usually meant: over positive values when roots are involved
+    (`\\sqrt{x}\\sqrt{y}` is `\\sqrt{xy}`), or with `i` as the imaginary unit (`i(2-i)` is `1+2i`)."""
+    import sympy
+
+    powers = [power for side in (truth, answer) for power in side.atoms(sympy.Pow)]
+    if any(not power.exp.is_integer for power in powers) and _same_at_random_points(
+        truth, answer, positive=True
+    ):
+        return True
+    if not any(symbol.name == "i" for symbol in truth.free_symbols):
+        return False
+    truth, answer = _with_constants(truth), _with_constants(answer)
+    if truth.free_symbols or answer.free_symbols:
+        return bool(_same_at_random_points(truth, answer))
+    try:
+        difference = abs(complex((truth - answer).evalf(_IDENTITY_DIGITS)))
+        scale = max(1.0, abs(complex(truth.evalf(_IDENTITY_DIGITS))))
+    except (TypeError, ValueError, ZeroDivisionError, OverflowError):
+        return False
+    return difference <= 1e-40 * scale
+
+
 def _with_constants(value: Any) -> Any:
     """`e^{i\\pi}` with `i` and `e` as the constants (math-verify parses them as symbols)."""
     import sympy
@@ -168,6 +192,8 @@ def _equivalent(truth: list[Any], answer: list[Any], *, identity_decides: bool =
     from math_verify import verify
 
     identical = _same_at_random_points(truth[0], answer[0])
+    if identical is False:
+        identical = _same_by_convention(truth[0], answer[0])
     if identical or (identical is not None and identity_decides):
         return identical
     if not verify(truth, answer, timeout_seconds=None):
@@ -274,6 +300,8 @@ def _grade_ocr(job: Job) -> tuple[float, str]:
 
 
 _PUNCTUATION = re.compile(r"[^\w\s]")
+# Punctuation between words, not inside a number.
+_WORD_PUNCTUATION = re.compile(r"[.,;:!?\"'()\[\]](?!\d)|(?<!\d)[.,;:!?\"'()\[\]]")
 
 
 def _grade_free_form(job: Job) -> tuple[float, str]:
@@ -281,8 +309,8 @@ def _grade_free_form(job: Job) -> tuple[float, str]:
     if job.options.get("metric", "rouge") == "exact":
         same = _PUNCTUATION.sub("", answer) == _PUNCTUATION.sub("", truth)
         return (1.0, "exact_match") if same else (0.0, "exact_mismatch")
-    if answer == truth:
-        return 1.0, "exact_match"
+    if _WORD_PUNCTUATION.sub("", answer) == _WORD_PUNCTUATION.sub("", truth):
+        return 1.0, "exact_match"  # `Hello, world!` is `hello world`; `3.14` is not `314`
     scorer = _rouge_scorer()
     scores = scorer.score(truth, answer)
     names = ["rouge1", "rouge2", "rougeL"]

@@ -3,10 +3,10 @@
 Each module holds the cases of one source (`SOURCE`, `CASES`). A case is the peer's own test
 input and label, unchanged: `answer` is what the peer's test feeds its grader as the model's
 answer (a bare value or a whole solution text), `ground_truth` the reference, `label` the peer's
-verdict. The test wraps `answer` as `<think>...</think><answer>{answer}</answer>`, or, for a
-module with `COMPLETIONS = True` (reward functions, which grade whole completions), sends it as
-the response itself; the verifier runs with `ANSWER_CONTAINER=either`, and its accuracy (before
-the format policy) and math-verify's verdict are compared with `label`.
+verdict. An answer that holds a think block or `<answer>` tags is a whole completion (reward-function
+suites grade those) and is sent as the response itself; any other answer is sent as
+`<think>...</think><answer>{answer}</answer>`. The verifier runs with `ANSWER_CONTAINER=either`,
+and its accuracy (before the format policy) and math-verify's verdict are compared with `label`.
 """
 
 from __future__ import annotations

@@ -5,8 +5,6 @@ correctness sign of its cosine-scaled and length rewards).
 from tests.reward_server.scorers.outcome.public import PublicCase
 
 SOURCE = "open-r1"
-# A reward function: the answer is the whole completion it grades.
-COMPLETIONS = True
 _AT = "huggingface/open-r1@1416fa0cf21595d2083b399a2a0bbddd7f6e9563 tests/test_rewards.py"
 
 CASES = [

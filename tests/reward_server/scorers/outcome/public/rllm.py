@@ -7,8 +7,6 @@ left out.
 from tests.reward_server.scorers.outcome.public import PublicCase
 
 SOURCE = "rllm"
-# A reward function: the answer is the whole completion it grades.
-COMPLETIONS = True
 _AT = "rllm-org/rllm@9beb6e0f676a46d38858991fd79ac5f8e0b16d4c tests/rewards/test_math_reward.py"
 _AT_MATH = "rllm-org/rllm@9beb6e0f676a46d38858991fd79ac5f8e0b16d4c cookbooks/math/test.py"
 _AT_GEO3K = "rllm-org/rllm@9beb6e0f676a46d38858991fd79ac5f8e0b16d4c cookbooks/geo3k/test.py"

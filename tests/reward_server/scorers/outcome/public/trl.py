@@ -5,8 +5,6 @@ the correctness sign of get_cosine_scaled_reward, all math-verify based).
 from tests.reward_server.scorers.outcome.public import PublicCase
 
 SOURCE = "trl"
-# A reward function: the answer is the whole completion it grades.
-COMPLETIONS = True
 _AT = "huggingface/trl@f2cd57710ae345ea6428ae95363267fcf38a3dc8 tests/test_rewards.py"
 
 CASES = [
