@@ -115,7 +115,7 @@ def _tagged_answer(text: str) -> Extraction:
         return Extraction(False, None, "nested_answer_tags")
     if not blocks:
         return Extraction(False, None, "no_answer_tag")
-    if len({_squash(single_candidate(block).text or block) for block in blocks}) > 1:
+    if len(blocks) > 1 and len({_squash(single_candidate(block).text or block) for block in blocks}) > 1:
         return Extraction(False, None, "multiple_answer_blocks")
     if not blocks[-1]:
         return Extraction(False, None, "empty_answer")
@@ -174,6 +174,8 @@ def strip_math_delimiters(text: str) -> str:
     """`$...$`, `$$...$$`, `\\(...\\)`, `\\[...\\]` off, repeatedly, with surrounding whitespace."""
     # Indices rather than slices: a slice per layer is quadratic on a long run of `$`.
     stripped = text.strip()
+    if not stripped.startswith(("$", "\\(", "\\[")):
+        return stripped
     start, end = 0, len(stripped)
     changed = True
     while changed:
@@ -207,6 +209,8 @@ class Candidate:
         return ", ".join(self.values) if self.values else self.text
 
 
+# What extraction looks for; an answer with none of it is its own final value.
+_MARKERS = re.compile(r"\\(?:boxed|fbox|\(|\[)|\$|\*\*|[A-Za-z]{2}|\[")
 _ANSWER_PHRASE = re.compile(r"\b(?:final\s+|correct\s+)?answer\s*(?:is\s*:?|:|=)\s*", re.IGNORECASE)
 # A sentence ends at `.`, `!` or `?` before a space (math delimiters may close first) or a newline.
 _SENTENCE_END = re.compile(r"[.!?](?:\$|\\\))*(?=\s|$)|\n")
@@ -226,6 +230,8 @@ def single_candidate(answer: str) -> Candidate:
     math when no other math shares its sentence, else the whole answer; math delimiters
     unwrapped. Several different boxes or stated answers are `ambiguous` unless the caller
     reads them as one list (`values`)."""
+    if not _MARKERS.search(answer):
+        return Candidate(answer.strip(), context=answer)  # `42`, `x^2+1`: nothing to extract
     boxes = boxed_contents(answer)
     if answer.count("\\boxed") + answer.count("\\fbox") > len(boxes):
         return Candidate(None, ambiguous=True)  # `\boxed 3 \boxed 4`: boxes without braces

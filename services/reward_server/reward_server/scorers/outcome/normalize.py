@@ -123,33 +123,48 @@ def unicode_math(text: str) -> str:
     return _UNICODE_MATH_CHARS.sub(lambda symbol: _UNICODE_MATH[symbol.group()], text)
 
 
+_PLAIN = re.compile(r"[-+]?[0-9]{1,30}(?:\.[0-9]{1,30})?")
+
+
 def canonical_math(text: str) -> str:
     """One spelling for math answers and references: see the module docstring."""
-    text = unicode_math(text)
+    text = text.strip()
+    if _PLAIN.fullmatch(text):
+        return text  # most answers: nothing to rewrite
+    if not text.isascii():
+        text = unicode_math(text)
     text = text.replace("**", "^")  # Python's power; the guards read `**` the same way
-    equation = _SYMPY_EQ.match(text.strip())
+    equation = _SYMPY_EQ.match(text)
     if equation is not None and len(_split_commas(equation.group(1))) == 2:
         text = " = ".join(_split_commas(equation.group(1)))  # `Eq(a, b)`, sympy's spelling
-    text = _ASCII_RELATIONS.sub(lambda relation: _RELATION_COMMANDS[relation.group()], text)
-    text = _EMPTY_SET.sub(r"\\emptyset", text)
-    text = _STYLED_LETTER.sub(r"\1", text)
-    text = _INTEGER_MOD.sub(lambda match: str(int(match.group(1)) % int(match.group(2))), text)
+    if "=" in text or "<" in text or ">" in text:
+        text = _ASCII_RELATIONS.sub(lambda relation: _RELATION_COMMANDS[relation.group()], text)
+    if "\\" in text:
+        text = _EMPTY_SET.sub(r"\\emptyset", text)
+        text = _STYLED_LETTER.sub(r"\1", text)
+        text = _INTEGER_MOD.sub(lambda match: str(int(match.group(1)) % int(match.group(2))), text)
+        text = _REPEATING.sub(_repeating_as_fraction, text)
     text = _CURRENCY.sub("", text)
     if text.count("$") % 2:
         text = _LONE_DOLLAR.sub("", text)
-    text = _DIGIT_GROUP_MACRO.sub("", text)
-    text = _THOUSANDS.sub(lambda match: match.group(1) + _THOUSANDS_SEPARATOR.sub("", match.group(2)), text)
-    text = _REPEATING.sub(_repeating_as_fraction, text)
+    if "," in text or "\\," in text:
+        text = _DIGIT_GROUP_MACRO.sub("", text)
+        text = _THOUSANDS.sub(
+            lambda match: match.group(1) + _THOUSANDS_SEPARATOR.sub("", match.group(2)), text
+        )
     text = _MIXED_NUMBER.sub(_mixed_as_fraction, text)
-    text = _HEDGE_WORDS.sub("", text.strip())
-    text = _without_remark(text)
+    if any(character.isalpha() or character in "\\~?:;,.!" for character in text[:1]):
+        text = _HEDGE_WORDS.sub("", text)
+    if text.endswith(")"):
+        text = _without_remark(text)
     single = _SINGLE_BRACKET.match(text)
     if single and "," not in single.group(1) and ";" not in single.group(1):
         # `[5]`: one bracketed value (Geometry3K's answer marker)
         text = strip_math_delimiters(single.group(1))
-    whole = number_from_words(unwrap_text(text).rstrip("."))
-    if whole is not None:
-        return str(whole)
+    if any(character.isalpha() for character in text):
+        whole = number_from_words(unwrap_text(text).rstrip("."))
+        if whole is not None:
+            return str(whole)
     return text.strip()
 
 
