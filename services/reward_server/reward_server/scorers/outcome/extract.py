@@ -17,7 +17,7 @@ from typing import Literal
 _ANSWER = re.compile(r"<answer>(.*?)</answer>", re.DOTALL)
 _BOX_COMMAND = re.compile(r"\\(?:boxed|fbox)")
 _MATH_DELIMITERS = (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]"))
-_ALTERNATIVE = re.compile(
+ALTERNATIVE = re.compile(
     r"\bor\b|\\text\{\s*or\s*\}|\\textrm\{\s*or\s*\}|\\lor\b|\\vee\b|\beither\b", re.IGNORECASE
 )
 _THOUSANDS = re.compile(r"^[-+]?\d{1,3}(?:(?:,|\{,\})\d{3})+(?:\.\d+)?$")
@@ -436,7 +436,7 @@ _REJECTION = re.compile(
     r"\b(?:not|never|cannot|wrong|incorrect|impossible|fails?|rejected|isn't|aren't|can't|wasn't)\b|n't\b",
     re.IGNORECASE,
 )
-_TEXT_COMMAND = re.compile(r"\\[A-Za-z]+\s*\{[^{}]*\}")
+_COMMAND_WITH_ARGUMENT = re.compile(r"\\[A-Za-z]+\s*\{[^{}]*\}")
 
 
 def negates(context: str) -> bool:
@@ -446,7 +446,7 @@ def negates(context: str) -> bool:
 
 def prose_words(text: str) -> int:
     """Words of prose in a value, LaTeX commands and their arguments (`\\text{ cm}`) aside."""
-    return len(_PROSE.findall(_TEXT_COMMAND.sub(" ", text)))
+    return len(_PROSE.findall(_COMMAND_WITH_ARGUMENT.sub(" ", text)))
 
 
 def lists(text: str) -> bool:
@@ -461,7 +461,7 @@ def lists(text: str) -> bool:
 def has_alternatives(answer: str) -> bool:
     """`3 or 4`, `B \\text{ or } C`: the answer hedges between candidates; `it can't be A or B`
     rules both out and offers neither."""
-    for alternative in _ALTERNATIVE.finditer(answer):
+    for alternative in ALTERNATIVE.finditer(answer):
         before = answer[max(0, alternative.start() - 60) : alternative.start()]
         if not _NEGATED_PAIR.search(before):
             return True

@@ -16,7 +16,6 @@ from reward_server.scorers.outcome.extract import strip_math_delimiters
 _UNDECIDED_BAND = 1e-5
 
 _SPACING = re.compile(r"\\[,;:! ]|\\quad|\\qquad|\\displaystyle|\\left|\\right|\s+")
-_TEXT_WRAP = re.compile(r"\\(?:text|textbf|mathrm|mathbf|textrm|operatorname)\{([^{}]*)\}")
 _FRAC = re.compile(r"^([-+]?)\\[dt]?frac\{([-+]?\d+)\}\{([-+]?\d+)\}$")
 _SHORT_FRAC = re.compile(r"^([-+]?)\\[dt]?frac(\d)(\d)$")
 _SLASH = re.compile(r"^([-+]?\d+)/([-+]?\d+)$")
@@ -95,7 +94,7 @@ def plain_number(text: str, *, strip_units: bool = False) -> tuple[Fraction, boo
     if strip_units:
         text = split_unit(text)[0]
     compact = squash(text)
-    compact = _TEXT_WRAP.sub(r"\1", compact)
+    compact = normalize.unwrap_text(compact)
     compact = _VARIABLE_EQ.sub("", compact)
     thousands = _THOUSANDS.match(compact)
     if thousands:

@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Callable
 from fractions import Fraction
 
-from reward_server.scorers.outcome.extract import strip_math_delimiters
+from reward_server.scorers.outcome.extract import ALTERNATIVE, strip_math_delimiters
 
 # Format characters (zero-width space and joiners, soft hyphen, direction marks, BOM): invisible,
 # and a number with one inside is still that number.
@@ -259,7 +259,6 @@ def unwrap_text(text: str) -> str:
 # ----------------------------------------------------------------------------- shapes
 
 
-_ALTERNATIVE_SPLIT = re.compile(r"\\text\{\s*or\s*\}|\\textrm\{\s*or\s*\}|\\lor\b|\\vee\b|\bor\b")
 _LONE_VARIABLE = re.compile(r"^\s*[A-Za-z](?:_\{?\w+\}?)?\s*=(?!=)\s*")
 _RELATION = re.compile(r"\\(?:leqslant|geqslant|leq|geq|le|ge|lt|gt)(?![A-Za-z])|<|>")
 _LESS = frozenset({"<", "\\lt", "\\le", "\\leq", "\\leqslant"})
@@ -286,14 +285,14 @@ def align(answer: str, reference: str, *, is_list: Callable[[str], bool]) -> tup
         reference_is_list = True
     if "\\pm" in answer and reference_is_list:
         answer = expand_plus_minus(answer)
-    if reference_is_list and (_ALTERNATIVE_SPLIT.search(answer) or "," in answer):
+    if reference_is_list and (ALTERNATIVE.search(answer) or "," in answer):
         # `x = 1 or x = 4`, `x=1, x=4`: the values of one variable.
-        parts = [part.strip() for chunk in _ALTERNATIVE_SPLIT.split(answer) for part in _split_commas(chunk)]
+        parts = [part.strip() for chunk in ALTERNATIVE.split(answer) for part in _split_commas(chunk)]
         variables = {
             match.group().split("=")[0].strip() for part in parts if (match := _LONE_VARIABLE.match(part))
         }
         one_variable = len(variables) == 1 and all(_LONE_VARIABLE.match(part) for part in parts if part)
-        if one_variable or _ALTERNATIVE_SPLIT.search(answer):
+        if one_variable or ALTERNATIVE.search(answer):
             answer = ", ".join(_LONE_VARIABLE.sub("", part) for part in parts if part)
     if _TUPLE.match(reference.strip()):
         answer = _tuple_of_assignments(answer) or answer

@@ -263,21 +263,20 @@ def _grade_numerical(job: Job) -> tuple[float, str]:
     return (1.0, "within_tolerance") if close else (0.0, "outside_tolerance")
 
 
-_TEXT_COMMAND = re.compile(r"\\(?:text|textbf|textrm|mathrm|mathbf)\{([^{}]*)\}")
 _SCRIPT = re.compile(r"[_^]\{?([\w+-]+)\}?")
 _LEADING_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
 _EDGE_PUNCTUATION = " \t\n.,;:!?\"'\u201c\u201d\u2018\u2019()[]"
 
 
 def _normalize_text(text: str, *, case: bool = True) -> str:
-    text = " ".join(_TEXT_COMMAND.sub(r"\1", unicodedata.normalize("NFC", text)).split())
+    text = " ".join(normalize.unwrap_text(unicodedata.normalize("NFC", text)).split())
     return text.lower() if case else text
 
 
 def _free_form_text(text: str) -> str:
     """Notation out of a short answer: NFKC (`CO₂` is `CO2`), LaTeX scripts (`H_2O`), number words,
     case, a leading article and the punctuation around it."""
-    text = _SCRIPT.sub(r"\1", _TEXT_COMMAND.sub(r"\1", unicodedata.normalize("NFKC", text)))
+    text = _SCRIPT.sub(r"\1", normalize.unwrap_text(unicodedata.normalize("NFKC", text)))
     text = normalize.words_to_digits(" ".join(text.split())).lower().strip(_EDGE_PUNCTUATION)
     return _LEADING_ARTICLE.sub("", text).strip(_EDGE_PUNCTUATION)
 
