@@ -1,10 +1,13 @@
 # ruff: noqa: E501
-"""Cases from math_equal test lists of Qwen-style graders: QwenLM/Qwen2.5-Math's evaluation/grader.py examples and NovaSky-AI/SkyThought's grader tests."""
+"""Cases from NovaSky-AI/SkyThought's grader tests (its grader derives from Qwen2.5-Math's `math_equal`).
+
+Qwen2.5-Math's own `_test_math_equal` prints its examples without expected verdicts, so it gives
+no labels and none of its examples is here.
+"""
 
 from tests.reward_server.scorers.outcome.public import PublicCase
 
 SOURCE = "qwen-math"
-_QWEN = "QwenLM/Qwen2.5-Math@a45202bd16f1ec06f433442dc1152d0074773465 evaluation/grader.py"
 _SKY = "NovaSky-AI/SkyThought@0d190f11fd8e885bbe113aeccacba5ccde5b1102 tests/evals/util/test_math_parsing.py"
 _SKY_TASKS = "NovaSky-AI/SkyThought@0d190f11fd8e885bbe113aeccacba5ccde5b1102 tests/evals/tasks"
 
