@@ -94,6 +94,11 @@ class ThinkingDetails(_Wire):
     raw: str | None = Field(default=None, description="Judge output text (capped)")
     method: Literal["logprob", "parsed", "rules"]
     truncated: bool = False
+    judge_directed: list[Literal["addresses_judge", "score_tag", "chat_markup", "prompt_markup"]] = Field(
+        default_factory=list,
+        description="Text in the response addressed to the judge rather than the problem (reported; "
+        "scored 0 only when the server is set to)",
+    )
 
 
 class ScoreResult(_Wire):

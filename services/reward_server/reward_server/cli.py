@@ -25,6 +25,9 @@ def serve(
     ] = None,
     model: Annotated[str | None, typer.Option(help="Judge model path or name.")] = None,
     score_mode: Annotated[str | None, typer.Option(help="logprob | parsed.")] = None,
+    rules_profile: Annotated[
+        str | None, typer.Option(help="rules judge: honest | farmable (the ablation's hackable judge).")
+    ] = None,
     upstream_url: Annotated[
         str | None, typer.Option(help="OpenAI-compatible judge URL (--backend openai).")
     ] = None,

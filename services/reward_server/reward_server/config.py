@@ -159,6 +159,14 @@ class Settings(BaseSettings):
         "logprob", description="logprob: expected score over score tokens; parsed: read the generated number"
     )
     top_logprobs: int = Field(20, ge=1, le=20, description="Top tokens read per step in logprob mode")
+    rules_profile: Literal["honest", "farmable"] = Field(
+        "honest",
+        description="rules judge: honest, or farmable (pays for length and confident wording; for the "
+        "reward-hacking ablation only)",
+    )
+    zero_judge_directed: bool = Field(
+        False, description="Score 0 a response that addresses the judge (it is reported either way)"
+    )
     judge_max_new_tokens: int = Field(16, ge=1, description="Tokens the judge may generate in parsed mode")
     max_model_len: int | None = Field(None, ge=256, description="Judge context length (default: the model's)")
     gpu_memory_utilization: float = Field(

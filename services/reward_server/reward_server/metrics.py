@@ -79,6 +79,12 @@ class ServerMetrics:
             ["scorer"],
             registry=r,
         ).labels(**s)
+        self.judge_directed = Counter(
+            "reward_judge_directed",
+            "Responses with text addressed to the judge, by kind (one item can count in several)",
+            ["scorer", "kind"],
+            registry=r,
+        )
         self.judge_prompt_tokens = Counter(
             "reward_judge_prompt_tokens", "Prompt tokens sent to the judge engine", ["scorer"], registry=r
         ).labels(**s)
@@ -110,6 +116,9 @@ class ServerMetrics:
         self.items.labels(scorer=self._scorer, status=status).inc()
         if score is not None:
             self.score.observe(score)
+
+    def observe_judge_directed(self, kind: str) -> None:
+        self.judge_directed.labels(scorer=self._scorer, kind=kind).inc()
 
     def observe_worker_restart(self, reason: str) -> None:
         self.worker_restarts.labels(scorer=self._scorer, reason=reason).inc()

@@ -79,4 +79,6 @@ def build_scorer(settings: Settings, metrics: ServerMetrics) -> Scorer:
         max_image_bytes=settings.max_image_bytes,
         max_image_pixels=settings.max_image_pixels,
     )
-    return ThinkingScorer(build_judge(settings), metrics, limits)
+    return ThinkingScorer(
+        build_judge(settings), metrics, limits, zero_judge_directed=settings.zero_judge_directed
+    )

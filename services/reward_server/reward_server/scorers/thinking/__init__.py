@@ -19,7 +19,7 @@ def build_judge(settings: Settings) -> Judge:
     if settings.backend == "rules":
         from reward_server.scorers.thinking.rules import RulesJudge
 
-        return RulesJudge()
+        return RulesJudge(settings.rules_profile)
     from reward_server.scorers.thinking.lm_judge import LMJudge
 
     if settings.model is None:

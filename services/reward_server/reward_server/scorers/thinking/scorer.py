@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from reward_proto import ItemStatus, ScoreItem, ScoreResult, ScorerName, Thinkin
 from reward_server.metrics import ServerMetrics
 from reward_server.scorers.base import Prepared, invalid
 from reward_server.scorers.thinking.images import ImageRefused, check_image
+from reward_server.scorers.thinking.injection import judge_directed
 from reward_server.scorers.thinking.judge import Judge, JudgeInput
 from reward_server.scorers.thinking.prompt import prepare_question, prepare_reasoning, template
 
@@ -37,15 +39,23 @@ def _add_field(digest: hashlib.blake2b, data: bytes) -> None:
 
 
 class ThinkingScorer:
-    """Scores whole reasoning traces in [0, 1] with a judge."""
+    """Scores whole reasoning traces in [0, 1] with a judge.
+
+    Each response is scanned for text addressed to the judge (`injection.judge_directed`) first:
+    what is found goes into `details.judge_directed` and the metric, and with
+    `zero_judge_directed` such an item scores 0 without a judge call.
+    """
 
     name = ScorerName.THINKING
     queues_fairly = False
 
-    def __init__(self, judge: Judge, metrics: ServerMetrics, limits: ItemLimits) -> None:
+    def __init__(
+        self, judge: Judge, metrics: ServerMetrics, limits: ItemLimits, *, zero_judge_directed: bool = False
+    ) -> None:
         self._judge = judge
         self._metrics = metrics
         self._limits = limits
+        self._zero_judge_directed = zero_judge_directed
         self.model = judge.model
         self.model_version = judge.model_version
 
@@ -100,9 +110,13 @@ class ThinkingScorer:
         """The judge answers a batch at once; `origins` and `answers` are not needed."""
         inputs = [prepared.payload for prepared in batch]
         assert all(isinstance(judge_input, JudgeInput) for judge_input in inputs)
+        directed = [judge_directed(judge_input.reasoning) for judge_input in inputs]  # type: ignore[attr-defined]
+        for kinds in directed:
+            for kind in kinds:
+                self._metrics.observe_judge_directed(kind)
         outcomes = await self._judge.judge(inputs)  # type: ignore[arg-type]
         results = []
-        for prepared, outcome in zip(batch, outcomes, strict=True):
+        for prepared, outcome, kinds in zip(batch, outcomes, directed, strict=True):
             if outcome.truncated:
                 self._metrics.truncated.inc()
             if outcome.parse_failure:
@@ -113,7 +127,11 @@ class ThinkingScorer:
                 raw=outcome.raw[:RAW_CAP] if outcome.raw is not None else None,
                 method=outcome.method,
                 truncated=outcome.truncated,
+                judge_directed=list(kinds),
             )
+            if kinds and self._zero_judge_directed and outcome.score is not None:
+                # The judge is still asked, so `raw` shows what the response would have earned.
+                outcome = dataclasses.replace(outcome, score=0.0)
             if outcome.score is None:
                 error = outcome.error or "the judge gave no score"
                 results.append(
