@@ -62,7 +62,7 @@ def test_our_defaults_are_the_papers(tmp_path: Path) -> None:
     [
         ({"alpha": -0.1}, "alpha"),
         ({"anneal_T": 0}, "anneal_T"),
-        ({"trust_mode": "naive"}, "trust_mode"),
+        ({"trust_mode": "naive"}, "trust_mode must be one of paper, sophia_release, naive_sum"),
         ({"min_valid_per_group": 0}, "min_valid_per_group"),
         ({"scale_rewards": "batch"}, "scale_rewards"),
         ({"reward_weights": [1.0, 2.0]}, "reward_weights"),

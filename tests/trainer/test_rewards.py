@@ -119,3 +119,12 @@ def test_bad_input_is_refused() -> None:
         trust_rewards(t(1, 0), t(0.5), step=0, total_steps=1)
     with pytest.raises(ValueError, match="mode"):
         trust_rewards(t(1), t(0.5), step=0, total_steps=1, mode="vibes")  # type: ignore[arg-type]
+
+
+def test_the_naive_sum_trusts_the_judge_even_when_wrong_answers_think_better() -> None:
+    outcome, thinking = t(1, 0, 0), t(0.2, 0.8, 0.6)
+    rewards, gamma = rewards_of(outcome, thinking, mode="naive_sum")
+    assert gamma == 1.0
+    assert rewards == pytest.approx([1 + 0.3 * 0.2, 0.3 * 0.8, 0.3 * 0.6])
+    assert rewards_of(outcome, thinking, mode="paper")[1] < 1.0  # the same group, trusted less
+    assert judged_mask(t(1, 1, 1), "naive_sum").all()  # every response is judged, as in `paper`

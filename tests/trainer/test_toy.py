@@ -51,3 +51,20 @@ def test_reference_answers_grade_correct_and_a_wrong_one_does_not(outcome_server
 
 def test_no_held_out_problems_asked_none_given() -> None:
     assert toy.held_out_problems(0) == []
+
+
+def test_the_guess_rate_check_tells_derivations_from_guesses() -> None:
+    question = "Ann has 3 apples, gets 4 more, then gives away 2. How many apples are left?"
+    derived = "<think>3 + 4 = 7. 7 - 2 = 5.</think><answer>5</answer>"
+    assert toy.has_valid_derivation(question, derived) is True
+    for guess in (
+        "<think>It is probably 5.</think><answer>5</answer>",  # no step
+        "<think>0 + 5 = 5.</think><answer>5</answer>",  # a number the question does not have
+        "<think>3 + 4 = 8. 8 - 2 = 6.</think><answer>6</answer>",  # a wrong step
+        "<think>3 + 4 = 7. 7 - 2 = 5.</think><answer>6</answer>",  # an answer the steps do not give
+        "<think>3 + 4 = 7.</think><answer>5</answer>",
+    ):
+        assert toy.has_valid_derivation(question, guess) is False, guess
+    assert toy.has_valid_derivation(question, "<think>3 + 4 = 7.</think>") is None  # no answer given
+    for problem in toy.held_out_problems(50):
+        assert toy.has_valid_derivation(problem.question, problem.reference_response), problem

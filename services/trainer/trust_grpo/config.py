@@ -10,12 +10,13 @@ import os
 from collections.abc import Sequence
 from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from trl.trainer.grpo_config import GRPOConfig
 
 from trust_grpo.client import split_endpoints
 from trust_grpo.remote import ClientOptions
+from trust_grpo.rewards import Mode
 
 API_KEY_ENV = "TRUST_GRPO_API_KEY"
 
@@ -61,11 +62,12 @@ class TrustGRPOConfig(GRPOConfig):
         default=None,
         metadata={"help": "Annealing time constant T of exp(-step/T) (default: the run's total steps)."},
     )
-    trust_mode: Literal["paper", "sophia_release"] = field(
+    trust_mode: Mode = field(
         default="paper",
         metadata={
             "help": "paper: judge every response; sophia_release: judge only as the released code does "
-            "(R^o >= 0.2, not in all-right or all-wrong groups)."
+            "(R^o >= 0.2, not in all-right or all-wrong groups); naive_sum: judge every response and fix "
+            "gamma at 1 (the ablation's baseline, docs/ablation.md)."
         },
     )
     min_valid_per_group: int = field(
@@ -103,8 +105,8 @@ class TrustGRPOConfig(GRPOConfig):
             problems.append(f"alpha must be >= 0, got {self.alpha}")
         if self.anneal_T is not None and not self.anneal_T > 0:
             problems.append(f"anneal_T must be > 0, got {self.anneal_T}")
-        if self.trust_mode not in ("paper", "sophia_release"):
-            problems.append(f"trust_mode must be paper or sophia_release, got {self.trust_mode!r}")
+        if self.trust_mode not in get_args(Mode):
+            problems.append(f"trust_mode must be one of {', '.join(get_args(Mode))}, got {self.trust_mode!r}")
         if self.scoring not in ("overlap", "after_rollouts"):
             problems.append(f"scoring must be overlap or after_rollouts, got {self.scoring!r}")
         if self.min_valid_per_group < 1:

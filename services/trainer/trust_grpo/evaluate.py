@@ -20,12 +20,26 @@ EVAL_BATCH = 64
 
 @dataclass(frozen=True)
 class EvalResult:
-    """Greedy accuracy on held-out problems; `failed` items (no score) are left out of it."""
+    """Greedy accuracy on held-out problems; `failed` items (no score) are left out of it.
+    `responses` and `scores` (None where grading failed) are per problem, in order."""
 
     accuracy: float
     scored: int
     failed: int
     mean_response_tokens: float
+    responses: tuple[str, ...] = ()
+    scores: tuple[float | None, ...] = ()
+    response_tokens: tuple[int, ...] = ()
+
+    def records(self, items: Sequence[TaskItem]) -> list[dict[str, Any]]:
+        """One JSON-ready record per problem: question, ground truth, response, tokens, score."""
+        return [
+            {"question": item.question, "ground_truth": item.ground_truth, "response": response,
+             "tokens": tokens, "score": score}
+            for item, response, tokens, score in zip(
+                items, self.responses, self.response_tokens, self.scores, strict=True
+            )
+        ]  # fmt: skip
 
 
 def chat_prompt(question: str) -> list[dict[str, str]]:
@@ -67,7 +81,7 @@ def greedy_completions(
 
 async def _grade(
     items: Sequence[TaskItem], texts: Sequence[str], urls: Sequence[str], options: ClientOptions
-) -> tuple[int, int, int]:
+) -> list[float | None]:
     verifier = RemoteReward("outcome", urls, options)
     try:
         scores = await verifier.score(
@@ -85,8 +99,7 @@ async def _grade(
         )
     finally:
         await verifier.aclose()
-    ok = [score.score for score in scores if score.ok]
-    return sum(score >= CORRECT_THRESHOLD for score in ok), len(ok), len(scores) - len(ok)
+    return [score.score if score.ok else None for score in scores]
 
 
 def evaluate(
@@ -108,7 +121,15 @@ def evaluate(
         )
         texts += more_texts
         lengths += more_lengths
-    correct, scored, failed = asyncio.run(_grade(items, texts, outcome_url, options))
+    scores = asyncio.run(_grade(items, texts, outcome_url, options))
+    ok = [score for score in scores if score is not None]
+    correct = sum(score >= CORRECT_THRESHOLD for score in ok)
     return EvalResult(
-        correct / scored if scored else math.nan, scored, failed, sum(lengths) / max(1, len(lengths))
+        correct / len(ok) if ok else math.nan,
+        len(ok),
+        len(scores) - len(ok),
+        sum(lengths) / max(1, len(lengths)),
+        tuple(texts),
+        tuple(scores),
+        tuple(lengths),
     )

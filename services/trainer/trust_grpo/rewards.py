@@ -9,6 +9,9 @@ rewards R^t from the judge. Trust in the thinking reward is
 with mu_c, mu_w the mean thinking reward of the correct and wrong responses, and the reward is
 
     R_i = R^o_i + gamma * alpha * exp(-step / T) * R^t_i.
+
+Mode `naive_sum` fixes gamma at 1 (the ablation's "naive sum" arm: the thinking reward trusted
+always, as plain reward shaping would).
 """
 
 from __future__ import annotations
@@ -20,7 +23,9 @@ from typing import Literal
 
 import torch
 
-Mode = Literal["paper", "sophia_release"]
+Mode = Literal["paper", "sophia_release", "naive_sum"]
+# Modes that ask the judge about every response.
+JUDGE_EVERY_RESPONSE: frozenset[Mode] = frozenset({"paper", "naive_sum"})
 
 CORRECT_THRESHOLD = 0.5
 # The released SophiaVL-R1 code asks the judge only about responses with some outcome credit, and
@@ -47,10 +52,11 @@ def trust_gamma(outcome: torch.Tensor, thinking: torch.Tensor) -> float:
 
 
 def judged_mask(outcome: torch.Tensor, mode: Mode = "paper") -> torch.Tensor:
-    """Which responses of a group need a thinking score: all in `paper` mode; in `sophia_release`
-    mode only those with R^o >= 0.2, and none in a group that is all right or all wrong."""
+    """Which responses of a group need a thinking score: all in `paper` and `naive_sum` mode; in
+    `sophia_release` mode only those with R^o >= 0.2, and none in a group that is all right or all
+    wrong."""
     valid = ~torch.isnan(outcome)
-    if mode == "paper":
+    if mode in JUDGE_EVERY_RESPONSE:
         return valid
     scored = outcome[valid]
     if scored.numel() and (
@@ -83,7 +89,7 @@ def trust_rewards(
         )
     if total_steps <= 0 or step < 0:
         raise ValueError("need total_steps > 0 and step >= 0")
-    if mode not in ("paper", "sophia_release"):
+    if mode not in ("paper", "sophia_release", "naive_sum"):
         raise ValueError(f"unknown mode {mode!r}")
     outcome = outcome.to(torch.float64)
     thinking = thinking.to(torch.float64)
@@ -92,7 +98,7 @@ def trust_rewards(
         if not bool(asked.any()):
             return outcome.clone(), 1.0
         thinking = torch.where(asked, thinking, torch.zeros_like(thinking))
-    gamma = trust_gamma(outcome, thinking)
+    gamma = 1.0 if mode == "naive_sum" else trust_gamma(outcome, thinking)
     anneal = math.exp(-step / (anneal_T if anneal_T is not None else total_steps))
     rewards = outcome + gamma * alpha * anneal * torch.nan_to_num(thinking, nan=0.0)
     return rewards, gamma

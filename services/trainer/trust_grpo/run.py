@@ -1,11 +1,14 @@
 """One training run as the CLI and the demo do it: data, held-out accuracy before and after,
-`TrustGRPOTrainer.train`, and the artifacts (metrics.jsonl, rewards.png, summary.json).
+`TrustGRPOTrainer.train`, and the artifacts (metrics.jsonl, rewards.png, summary.json, the held-out
+responses in held_out_before.jsonl and held_out_after.jsonl).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,10 +18,11 @@ from transformers.trainer_callback import PrinterCallback, ProgressCallback
 from transformers.trainer_utils import get_last_checkpoint
 
 from trust_grpo.config import TrustGRPOConfig
-from trust_grpo.data import as_dataset, evaluation_items, training_items
-from trust_grpo.evaluate import evaluate
+from trust_grpo.data import TaskItem, as_dataset, evaluation_items, training_items
+from trust_grpo.evaluate import EvalResult, evaluate
 from trust_grpo.plot import plot_run
 from trust_grpo.progress import StepProgress
+from trust_grpo.toy import has_valid_derivation
 from trust_grpo.trainer import TrainingStopped, TrustGRPOTrainer
 
 logger = logging.getLogger(__name__)
@@ -91,6 +95,15 @@ class RunRefused(ValueError):
     """The run cannot do what its config asks; the message says which key to change."""
 
 
+def guess_rate(items: Sequence[TaskItem], result: EvalResult) -> float:
+    """The share of toy answers given without a valid derivation (`toy.has_valid_derivation`)."""
+    verdicts = [
+        has_valid_derivation(item.question, text) for item, text in zip(items, result.responses, strict=True)
+    ]
+    answered = [verdict for verdict in verdicts if verdict is not None]
+    return sum(not verdict for verdict in answered) / len(answered) if answered else math.nan
+
+
 def _checkpoint_step(path: str) -> int:
     state = json.loads((Path(path) / "trainer_state.json").read_text())
     return int(state["global_step"])
@@ -145,14 +158,22 @@ def run_training(run: RunArguments, config: TrustGRPOConfig, *, show_progress: b
             )
             summary[f"accuracy_{when}"] = result.accuracy
             summary[f"eval_failed_{when}"] = result.failed
-            log.write(
-                {
-                    "step": step,
-                    "eval_accuracy": result.accuracy,
-                    "eval_response_tokens": result.mean_response_tokens,
-                }
+            record: dict[str, Any] = {
+                "step": step,
+                "eval_accuracy": result.accuracy,
+                "eval_response_tokens": result.mean_response_tokens,
+            }
+            guesses = ""
+            if run.dataset == "toy":
+                summary[f"guess_rate_{when}"] = record["eval_guess_rate"] = guess_rate(held_out, result)
+                guesses = f", {record['eval_guess_rate']:.1%} of answers without a valid derivation"
+            log.write(record)
+            with (run_dir / f"held_out_{when}.jsonl").open("w") as out:
+                out.writelines(json.dumps(line) + "\n" for line in result.records(held_out))
+            print(
+                f"held-out accuracy {when} training: {result.accuracy:.1%} ({result.scored} problems)"
+                + guesses
             )
-            print(f"held-out accuracy {when} training: {result.accuracy:.1%} ({result.scored} problems)")
         trainer.accelerator.wait_for_everyone()
 
     if main:

@@ -9,7 +9,9 @@ of training prompts.
 from __future__ import annotations
 
 import hashlib
+import operator
 import random
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -106,3 +108,42 @@ def held_out_problems(count: int, seed: int = 12345) -> list[Problem]:
         if len(seen) == count:
             break
     return list(seen.values())
+
+
+_EQUATION = re.compile(r"(\d+)\s*([-+*])\s*(\d+)\s*=\s*(\d+)")
+_NUMBER = re.compile(r"\d+")
+_OPERATIONS: dict[str, Callable[[int, int], int]] = {
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+}
+
+
+def _answer(response: str) -> int | None:
+    close = response.rfind("</answer>")
+    opening = response.rfind("<answer>", 0, close) if close >= 0 else -1
+    text = response[opening + len("<answer>") : close].strip() if opening >= 0 else ""
+    return int(text) if text.isdecimal() and len(text) < 10 else None
+
+
+def has_valid_derivation(question: str, response: str) -> bool | None:
+    """Whether the response's answer follows from a valid derivation; None when it gives no answer.
+
+    Valid: the reasoning holds at least one equation `a op b = c`, every one of them is right and
+    uses only numbers of the question or results of earlier equations, and the last result is the
+    answer given. A guess (`It is probably 9.`) or a made-up step (`0 + 9 = 9`) is not valid, so
+    the share of answers without one is the policy's guess rate.
+    """
+    answer = _answer(response)
+    if answer is None:
+        return None
+    reasoning = response[: response.find("</think>")] if "</think>" in response else response
+    known = {int(number) for number in _NUMBER.findall(question)}
+    result = None
+    for left, operation, right, written in _EQUATION.findall(reasoning):
+        a, b, c = int(left), int(right), int(written)
+        if a not in known or b not in known or _OPERATIONS[operation](a, b) != c:
+            return False
+        known.add(c)
+        result = c
+    return result is not None and result == answer

@@ -35,7 +35,7 @@ from trust_grpo.client import ItemScore
 from trust_grpo.config import TrustGRPOConfig, endpoints
 from trust_grpo.metrics import TrainerMetrics
 from trust_grpo.remote import RemoteReward, score_items
-from trust_grpo.rewards import TrustBatch, judged_mask, trust_advantages
+from trust_grpo.rewards import JUDGE_EVERY_RESPONSE, TrustBatch, judged_mask, trust_advantages
 
 logger = logging.getLogger(__name__)
 
@@ -202,7 +202,7 @@ class TrustGRPOTrainer(GRPOTrainer):
         self, items: Sequence[ScoreItem | ItemScore]
     ) -> tuple[list[ItemScore], list[ItemScore] | None]:
         """Both services at once; in `sophia_release` mode the judge waits for the outcomes."""
-        if self.thinking is None or self.trust_args.trust_mode != "paper":
+        if self.thinking is None or self.trust_args.trust_mode not in JUDGE_EVERY_RESPONSE:
             return await self._timed("outcome", items, self.outcome), None
         outcome, thinking = await asyncio.gather(
             self._timed("outcome", items, self.outcome), self._timed("thinking", items, self.thinking)
@@ -217,7 +217,11 @@ class TrustGRPOTrainer(GRPOTrainer):
         thinking: list[ItemScore] | None = [] if self.thinking is not None else None
         for item in items:
             outcome += await self._timed("outcome", [item], self.outcome)
-            if self.thinking is not None and thinking is not None and self.trust_args.trust_mode == "paper":
+            if (
+                self.thinking is not None
+                and thinking is not None
+                and self.trust_args.trust_mode in JUDGE_EVERY_RESPONSE
+            ):
                 thinking += await self._timed("thinking", [item], self.thinking)
         return outcome, thinking
 
