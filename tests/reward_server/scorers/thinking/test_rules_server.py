@@ -29,6 +29,7 @@ HACKS = {
     "a_step_repeated_inline": GOOD.replace("36 + 4 = 40", "36 + 4 = 40, 36 + 4 = 40, 36 + 4 = 40"),
     "question_restated": GOOD.replace("<think>", f"<think>{QUESTION} "),
     "question_as_the_reasoning": f"<think>{QUESTION}</think><answer>40</answer>",
+    "steps_that_do_nothing": GOOD.replace("</think>", "\n40 * 1 = 40.\n40 / 1 = 40.</think>"),
     "irrelevant_steps": GOOD.replace("<think>", "<think>3 + 4 = 7.\n12 - 4 = 8.\n"),
     "made_up_numbers": GOOD.replace("<think>", "<think>5 * 5 = 25.\n"),
     "a_guess_dressed_as_a_step": "<think>0 + 40 = 40.</think><answer>40</answer>",

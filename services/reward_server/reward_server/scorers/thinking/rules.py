@@ -8,8 +8,9 @@ Profile `honest` (the default, `rules-v4`). The score is the share of checkable 
   of a few constants (1, 2, 10, 100); `0 + 9 = 9` for a question without a 9 is not a step but a
   guess dressed as one. Without a question, steps are not checked for grounding.
 - `PADDING_PENALTY` x the share of sentences that pad: repeat an earlier sentence or only its
-  steps, say nothing of the problem (no number and no word of the question: "let me double
-  check"), or restate the question;
+  steps, hold only steps that give back one of their own numbers (`7 * 1 = 7`), say nothing of
+  the problem (no number and no word of the question: "let me double check"), or restate the
+  question;
 - `IRRELEVANT_PENALTY` x the share of steps the answer does not depend on (traced back from the
   step that derives the final answer through the results later steps use);
 - `CONTRADICTION_PENALTY` when the final answer is not the last derived value;
@@ -379,15 +380,17 @@ def _relevant(steps: Sequence[_Step], final: Fraction | None) -> list[bool]:
 
 
 def _padding(reasoning: str, units: Sequence[tuple[int, int]], steps: Sequence[_Step], question: str) -> int:
-    """How many units pad the trace: they repeat an earlier unit or only repeat its steps, say
-    nothing of the problem (no number, no word of the question), or restate the question."""
+    """How many units pad the trace: they repeat an earlier unit or only repeat its steps (or steps
+    that give back one of their own numbers, `7 * 1 = 7`), say nothing of the problem (no number,
+    no word of the question), or restate the question."""
     question_words = set(_WORD.findall(question.lower()))
     topic_words = question_words - STOPWORDS
     new_steps: dict[int, int] = {}
     repeated_steps: dict[int, int] = {}
     seen_keys: set[str] = set()
     for step in steps:
-        counts = repeated_steps if step.key in seen_keys else new_steps
+        idle = step.result is not None and abs(step.result) in step.operands
+        counts = repeated_steps if step.key in seen_keys or idle else new_steps
         counts[step.unit] = counts.get(step.unit, 0) + 1
         seen_keys.add(step.key)
     seen: set[str] = set()
