@@ -12,8 +12,10 @@ the same budget (`--steps`); only the reward differs:
 | `outcome_only` | none | plain GRPO on the verifier |
 | `naive/honest`, `naive/farmable` | rules `honest` / `farmable` | gamma fixed at 1 (`naive_sum`) |
 | `trust/honest`, `trust/farmable` | rules `honest` / `farmable` | Trust-GRPO (`paper`) |
+| `release/farmable` (on request) | rules `farmable` | Trust-GRPO, the release mask (`sophia_release`) |
 
-(Outcome-only needs no judge, so it is one arm for both judge columns.) The three services run on
+(Outcome-only needs no judge, so it is one arm for both judge columns.) A run with `--arms`
+replaces those arms' rows in results.json and keeps the others. The three services run on
 127.0.0.1: the outcome verifier and the `rules` judge in both profiles. After training, each arm's
 greedy held-out answers are graded by the verifier and scored by both judges, so every arm is seen
 through the same honest yardstick. Results: `runs/ablation/results.json` (one row per run),
@@ -30,7 +32,7 @@ import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -66,7 +68,10 @@ ARMS = (
     Arm("trust/honest", "honest", "paper"),
     Arm("naive/farmable", "farmable", "naive_sum"),
     Arm("trust/farmable", "farmable", "paper"),
+    Arm("release/farmable", "farmable", "sophia_release"),
 )
+# The paper's ablation; `release/farmable` (the released code's judge mask) runs on request.
+DEFAULT_ARMS = ARMS[:5]
 
 
 @dataclass(frozen=True)
@@ -178,8 +183,10 @@ def run_arm(
         farmable_thinking_wrong=farmable[1],
         train_thinking_correct=_mean([r.get("trust/thinking_reward_correct", math.nan) for r in trained]),
         train_thinking_wrong=_mean([r.get("trust/thinking_reward_wrong", math.nan) for r in trained]),
-        gamma_mean=_mean([r.get("trust/gamma_mean", math.nan) for r in trained]),
-        gamma_below_1_share=_mean([r.get("trust/gamma_below_1_share", math.nan) for r in trained]),
+        gamma_mean=_mean([r.get("trust/gamma_mean", math.nan) for r in trained]) if arm.judge else math.nan,
+        gamma_below_1_share=(
+            _mean([r.get("trust/gamma_below_1_share", math.nan) for r in trained]) if arm.judge else math.nan
+        ),
     )
 
 
@@ -227,6 +234,15 @@ def report_table(results: Sequence[RunResult]) -> str:
             f"{before.accuracy_before:.1%}, guess rate {before.guess_rate_before:.1%}."
         )
     return "\n".join(lines) + "\n"
+
+
+def _logged_mean(out: Path, arm: str, seed: int, key: str) -> float:
+    """The mean of one logged training metric over a run's steps (NaN when the run is not there)."""
+    log = out / arm.replace("/", "-") / f"seed{seed}" / "metrics.jsonl"
+    if not log.exists():
+        return math.nan
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    return _mean([record[key] for record in records if key in record])
 
 
 def _curves(
@@ -332,7 +348,9 @@ def _print(results: Sequence[RunResult]) -> None:
 def main(
     seeds: Annotated[str, typer.Option(help="Comma-separated seeds; every arm runs each.")] = "0,1,2",
     steps: Annotated[int, typer.Option(min=1, help="Optimizer steps per run (the same for every arm).")] = 60,
-    arms: Annotated[str, typer.Option(help="Comma-separated arm names (default: all five).")] = "",
+    arms: Annotated[
+        str, typer.Option(help="Comma-separated arm names (default: the five of the paper's ablation).")
+    ] = "",
     policy: Annotated[
         Path, typer.Option(help="Tiny policy (built with the demo's defaults when missing).")
     ] = ROOT / "models" / "tiny-policy",
@@ -347,7 +365,7 @@ def main(
 ) -> None:
     """Train every arm with every seed, then write results.json, report.md and the plots."""
     seed_list = [int(seed) for seed in seeds.split(",") if seed.strip()]
-    chosen = [arm for arm in ARMS if not arms or arm.name in arms.split(",")]
+    chosen = [arm for arm in ARMS if arm.name in arms.split(",")] if arms else list(DEFAULT_ARMS)
     unknown = set(filter(None, arms.split(","))) - {arm.name for arm in ARMS}
     if unknown or not chosen or not seed_list:
         raise typer.BadParameter(f"unknown arms {sorted(unknown)}; known: {[arm.name for arm in ARMS]}")
@@ -367,7 +385,12 @@ def main(
             build_tiny_policy(policy)
     out.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    results: list[RunResult] = []
+    kept: list[RunResult] = []
+    if arms and (out / "results.json").exists():
+        names = {arm.name for arm in chosen}
+        kept = [RunResult(**row) for row in json.loads((out / "results.json").read_text())]
+        kept = [result for result in kept if result.arm not in names]
+    results: list[RunResult] = list(kept)
     with tempfile.TemporaryDirectory() as work, services(Path(work)) as servers:
         for seed in seed_list:
             for arm in chosen:
@@ -383,15 +406,32 @@ def main(
         f"{2 if smoke else steps}`{' (smoke)' if smoke else ''}: {len(results)} runs in "
         f"{wall_s / 60:.1f} min on {machine}.\n\n"
     )
-    _write_report(out, header, results, chosen, seed_list)
+    shown = [arm for arm in ARMS if any(result.arm == arm.name for result in results)]
+    if kept:
+        header = (out / "report.md").read_text().split("\n\n", 1)[0] + " Then " + header
+    _write_report(out, header, results, shown, seed_list)
 
 
 def _write_report(
     out: Path, header: str, results: Sequence[RunResult], arms: Sequence[Arm], seeds: Sequence[int]
 ) -> None:
+    # An arm without a judge has no gamma (the trainer logs 1.0 for it).
+    judged = {arm.name for arm in arms if arm.judge}
+    results = [
+        result if result.arm in judged else replace(result, gamma_mean=math.nan, gamma_below_1_share=math.nan)
+        for result in results
+    ]
     _print(results)
     paths = plot(out, results, arms, seeds)
-    (out / "report.md").write_text(header + report_table(results))
+    one_sided = _mean([_logged_mean(out, "outcome_only", seed, "frac_reward_zero_std") for seed in seeds])
+    note = (
+        f"\nIn `outcome_only`, {one_sided:.0%} of the training groups were all right or all wrong "
+        "(TRL's `frac_reward_zero_std`): there the outcome gives no signal, and Trust-GRPO's gamma "
+        "is 1 by definition.\n"
+        if not math.isnan(one_sided)
+        else ""
+    )
+    (out / "report.md").write_text(header + report_table(results) + note)
     console.print(f"wrote {out / 'results.json'}, {out / 'report.md'}, " + ", ".join(map(str, paths)))
 
 
