@@ -1,6 +1,6 @@
 """The SophiaVL-R1 ablation in miniature (docs/ablation.md): does Trust-GRPO resist a farmable judge?
 
-    python -m benchmarks.ablation                  # 5 arms x 3 seeds on the toy task, tens of minutes
+    python -m benchmarks.ablation                  # 6 arms x 3 seeds on the toy task, tens of minutes
     python -m benchmarks.ablation --smoke          # 2 steps, 1 seed, 16 held-out problems (CI)
 
 Every arm trains the same tiny policy (`models/tiny-policy`, built on first use) through
@@ -12,7 +12,7 @@ the same budget (`--steps`); only the reward differs:
 | `outcome_only` | none | plain GRPO on the verifier |
 | `naive/honest`, `naive/farmable` | rules `honest` / `farmable` | gamma fixed at 1 (`naive_sum`) |
 | `trust/honest`, `trust/farmable` | rules `honest` / `farmable` | Trust-GRPO (`paper`) |
-| `release/farmable` (on request) | rules `farmable` | Trust-GRPO, the release mask (`sophia_release`) |
+| `release/farmable` | rules `farmable` | Trust-GRPO, the release mask (`sophia_release`) |
 
 (Outcome-only needs no judge, so it is one arm for both judge columns.) A run with `--arms`
 replaces those arms' rows in results.json and keeps the others. The three services run on
@@ -70,8 +70,6 @@ ARMS = (
     Arm("trust/farmable", "farmable", "paper"),
     Arm("release/farmable", "farmable", "sophia_release"),
 )
-# The paper's ablation; `release/farmable` (the released code's judge mask) runs on request.
-DEFAULT_ARMS = ARMS[:5]
 
 
 @dataclass(frozen=True)
@@ -226,13 +224,13 @@ def report_table(results: Sequence[RunResult]) -> str:
         rows = [asdict(result) for result in results if result.arm == arm]
         cells = [_spread([row[key] for row in rows], form) for key, _, form in COLUMNS]
         lines.append(f"| `{arm}` | " + " | ".join(cells) + " |")
-    before = results[0] if results else None
-    if before is not None:
-        lines.append("")
-        lines.append(
-            f"Before training (the same policy for every arm): held-out accuracy "
-            f"{before.accuracy_before:.1%}, guess rate {before.guess_rate_before:.1%}."
-        )
+    if results:
+        # Every arm starts from the same policy; each seed draws its own held-out problems.
+        first = {result.seed: result for result in reversed(results)}.values()
+        accuracy = _spread([result.accuracy_before for result in first], ".1%")
+        guesses = _spread([result.guess_rate_before for result in first], ".1%")
+        lines += ["", f"Before training (the same policy for every arm): held-out accuracy {accuracy}, "
+                  f"guess rate {guesses}."]  # fmt: skip
     return "\n".join(lines) + "\n"
 
 
@@ -349,7 +347,7 @@ def main(
     seeds: Annotated[str, typer.Option(help="Comma-separated seeds; every arm runs each.")] = "0,1,2",
     steps: Annotated[int, typer.Option(min=1, help="Optimizer steps per run (the same for every arm).")] = 60,
     arms: Annotated[
-        str, typer.Option(help="Comma-separated arm names (default: the five of the paper's ablation).")
+        str, typer.Option(help="Comma-separated arm names (default: all six).")
     ] = "",
     policy: Annotated[
         Path, typer.Option(help="Tiny policy (built with the demo's defaults when missing).")
@@ -365,7 +363,7 @@ def main(
 ) -> None:
     """Train every arm with every seed, then write results.json, report.md and the plots."""
     seed_list = [int(seed) for seed in seeds.split(",") if seed.strip()]
-    chosen = [arm for arm in ARMS if arm.name in arms.split(",")] if arms else list(DEFAULT_ARMS)
+    chosen = [arm for arm in ARMS if arm.name in arms.split(",")] if arms else list(ARMS)
     unknown = set(filter(None, arms.split(","))) - {arm.name for arm in ARMS}
     if unknown or not chosen or not seed_list:
         raise typer.BadParameter(f"unknown arms {sorted(unknown)}; known: {[arm.name for arm in ARMS]}")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-ARMS = ["outcome_only", "naive/honest", "trust/honest", "naive/farmable", "trust/farmable"]
+ARMS = ["outcome_only", "naive/honest", "trust/honest", "naive/farmable", "trust/farmable", "release/farmable"]
 
 
 @pytest.mark.slow
@@ -32,7 +32,7 @@ def test_the_ablation_smoke_run(tiny_policy: Path, tmp_path: Path) -> None:
         assert 0.0 <= by_arm[arm]["gamma_mean"] <= 1.0, arm
         assert by_arm[arm]["train_thinking_correct"] >= 0 or by_arm[arm]["train_thinking_wrong"] >= 0, arm
     assert all(row["gamma_mean"] == 1.0 for row in rows if row["arm"].startswith("naive/"))
-    for row in rows:  # the same policy and greedy decoding before training: one starting point
+    for row in rows:  # one seed, one held-out set, the same policy: one starting point
         assert row["accuracy_before"] == rows[0]["accuracy_before"]
         assert 0.0 <= row["guess_rate_after"] <= 1.0
     report = (out / "report.md").read_text()

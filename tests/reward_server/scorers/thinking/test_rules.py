@@ -1,9 +1,10 @@
-"""The rules judge without a server: exact arithmetic, hostile traces, off the event loop.
+"""The rules judge without a server: exact arithmetic, honest layouts, hostile traces, off the
+event loop.
 
 No elapsed time is asserted: hostile traces have the largest size a response may have (the old
 equation regex ran for minutes on 100,000 spaces), the characters Python code reads are counted
-for n and 2n, and the equations found are compared with what the old regex finds, on random
-traces.
+for n and 2n, and the equations found are compared with what the regex `_EQUATION` finds, on
+random traces.
 """
 
 from __future__ import annotations
@@ -24,8 +25,11 @@ from reward_server.scorers.thinking.rules import RulesJudge, judge_trace
 from tests.reward_server.scorers.texts import assert_linear_reads, random_texts
 
 LIMIT = MAX_RESPONSE_CHARS
-_OLD_EQUATION = re.compile(
-    r"((?:[\d.\s()+\-*/\u00d7÷x^]|\\times|\\cdot|\\div){1,80}?)\s*=\s*(-?\d+(?:\.\d+)?)(?!\d|\.\d)"
+# What the equation scan finds, as a regex (too slow to run on hostile texts, fine on short ones):
+# left sides stay on their line, and a right side must end the expression.
+_EQUATION = re.compile(
+    r"((?:[\d.()+\-*/\u00d7\u00f7x^]|[^\S\n]|\\times|\\cdot|\\div){1,80}?)[^\S\n]*=\s*(-?\d+(?:\.\d+)?)"
+    r"(?!\d|\.\d|,\d)(?![^\S\n]*(?:[-+*/\u00d7\u00f7^]|\\times|\\cdot|\\div))"
 )
 T = TypeVar("T")
 
@@ -103,9 +107,9 @@ _TOKENS = [
 ]
 
 
-def test_equations_are_those_the_old_regex_finds() -> None:
+def test_equations_are_those_the_regex_finds() -> None:
     for text in random_texts(_TOKENS, 5000, 60, seed=5):
-        assert list(rules._equations(text)) == [m.groups() for m in _OLD_EQUATION.finditer(text)], repr(text)
+        assert list(rules._equations(text)) == [m.groups() for m in _EQUATION.finditer(text)], repr(text)
     rng = random.Random(6)
     for _ in range(1000):  # left sides at and past the 80-unit bound
         text = "".join(
@@ -113,7 +117,7 @@ def test_equations_are_those_the_old_regex_finds() -> None:
             + rng.choice(["=", "= 5", "=-2.5", " = 3", "a", "=1.2.3", "==4", ""])
             for _ in range(rng.randint(1, 4))
         )
-        assert list(rules._equations(text)) == [m.groups() for m in _OLD_EQUATION.finditer(text)], repr(text)
+        assert list(rules._equations(text)) == [m.groups() for m in _EQUATION.finditer(text)], repr(text)
 
 
 # name -> (reasoning of about n characters, equations checked, equations right)
@@ -197,3 +201,73 @@ async def test_the_judge_runs_a_large_batch_in_one_worker_thread(
 def test_the_model_version_names_the_profile() -> None:
     assert RulesJudge().model_version == "rules-v4"
     assert RulesJudge("farmable").model_version == "rules-farmable-v1"
+
+
+QUESTION = "Ann has 3 apples, gets 4 more, then gives away 2. How many apples are left?"
+AREA = "A rectangle is 12 cm by 5 cm. What is its area?"
+# Honest traces in the layouts models write, each worth full marks (several scored 0 in rules-v4).
+HONEST_LAYOUTS: dict[str, tuple[str, str]] = {
+    "numbered": ("1. 3 + 4 = 7\n2. 7 - 2 = 5", QUESTION),
+    "bullets": ("- 3 + 4 = 7\n- 7 - 2 = 5", QUESTION),
+    "stars": ("* 3 + 4 = 7\n* 7 - 2 = 5", QUESTION),
+    "lettered": ("(a) 3 + 4 = 7\n(b) 7 - 2 = 5", QUESTION),
+    "step_labels": ("Step 1. 3 + 4 = 7.\nStep 2. 7 - 2 = 5.", QUESTION),
+    "after_a_sentence_ending_in_a_number": (
+        "She gets 4.\n3 + 4 = 7.\nShe gives away 2.\n7 - 2 = 5.",
+        QUESTION,
+    ),
+    "sentences_on_one_line": ("She gets 4 more. 3 + 4 = 7.\nShe gives away 2. 7 - 2 = 5.", QUESTION),
+    "remarks_in_brackets": ("3 + 4 = 7 (after getting more)\n7 - 2 = 5 (after giving away)", QUESTION),
+    "named_values": ("Total = 3 + 4 = 7.\nLeft = 7 - 2 = 5.", QUESTION),
+    "chained_names": ("x = 3 + 4 = 7, then y = 7 - 2 = 5.", QUESTION),
+    "latex_times": ("Area = 12 \\times 5 = 60 cm^2.", AREA),
+    "middle_dot": ("12 \u00b7 5 = 60.", AREA),
+    "unicode_minus": ("3 + 4 = 7.\n7 \u2212 2 = 5.", QUESTION),
+    "a_check_after_the_answer": ("3 + 4 = 7.\n7 - 2 = 5.\nCheck: 5 + 2 = 7.", QUESTION),
+    "a_conclusion": ("3 + 4 = 7.\n7 - 2 = 5.\nAnn has 5 apples left.", QUESTION),
+    "percent_as_a_decimal": (
+        "50 * 0.2 = 10.",
+        "A shirt costs 50 dollars and is 20% off. What is the discount?",
+    ),
+    "a_dozen": ("3 * 12 = 36.", "Eggs come in cartons of a dozen. How many eggs are in 3 cartons?"),
+    "number_words": (
+        "3 + 4 = 7.\n7 - 2 = 5.",
+        "Ann has three apples, gets four more, then gives away two. How many?",
+    ),
+    "coordinates": (
+        "2 + 6 = 8.\n8 / 2 = 4.",
+        "Find the midpoint of (2,4) and (6,8). What is its x-coordinate?",
+    ),
+    "thousands_separators": (
+        "1,200 + 300 = 1,500.",
+        "A shop sold 1,200 pens on Monday and 300 on Tuesday. How many?",
+    ),
+    "fullwidth_digits": ("\uff13 + \uff14 = \uff17.\n7 - 2 = 5.", QUESTION),
+    "a_perfect_square": ("6 * 6 = 36, which is a perfect square.", "A square has side 6. What is its area?"),
+}
+ANSWERS = {"latex_times": "60", "middle_dot": "60", "percent_as_a_decimal": "10", "a_dozen": "36",
+           "coordinates": "4", "thousands_separators": "1,500", "a_perfect_square": "36"}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", HONEST_LAYOUTS)
+def test_honest_layouts_earn_full_marks(name: str) -> None:
+    steps, question = HONEST_LAYOUTS[name]
+    verdict = judge_trace(trace(steps, answer=ANSWERS.get(name, "5")), question)
+    assert verdict.score == 1.0, verdict.describe()
+    assert verdict.judge_directed == ()
+
+
+def test_answers_are_read_with_their_units() -> None:
+    assert not judge_trace(trace("3 + 4 = 7", "7 - 2 = 5", answer="5 apples"), QUESTION).contradicts_answer
+    for answer in ("6 apples", "x = 6", "\\boxed{6}"):
+        assert judge_trace(trace("3 + 4 = 7", "7 - 2 = 5", answer=answer), QUESTION).contradicts_answer
+
+
+def test_every_format_character_is_removed_before_reading() -> None:
+    import unicodedata
+
+    from reward_server.scorers.thinking.injection import normalized
+
+    format_characters = [chr(c) for c in range(0x110000) if unicodedata.category(chr(c)) == "Cf"]
+    assert normalized("3 + 4" + "".join(format_characters) + " = 7") == "3 + 4 = 7"
+    assert normalized("&lt;answer&gt;") == "<answer>"

@@ -16,7 +16,16 @@ Profile `honest` (the default, `rules-v4`). The score is the share of checkable 
 - `CONTRADICTION_PENALTY` when the final answer is not the last derived value;
 - `JUDGE_DIRECTED_PENALTY` when the response talks to the judge (`injection.judge_directed`).
 
-A trace with no step to check earns nothing, so an empty or one-word trace scores 0.
+A trace with no step to check earns nothing, so an empty or one-word trace scores 0. A step that
+uses the final answer after deriving it (`5 + 2 = 7`) is a check: never irrelevant, never the
+last derived value.
+
+What is read: every `<think>` block and any text up to the final `<answer>` (NFKC, zero-width
+characters removed, Unicode minus and dots as `-` and `*`); equations on their own line, after a
+sentence, an enumerator or a bullet (`1. 3 + 4 = 7`, `- 7 - 2 = 5`), named or chained
+(`Total = 3 + 4 = 7`: the right side must end the expression), with digit-group commas; the final
+answer as a number, or the one number of a short answer (`6 apples`). Numbers of the question
+include percentages as fractions and number words (`three`, `a dozen`).
 
 Arithmetic is exact. The left-hand side is evaluated with fractions (`0.1 + 0.2` is 3/10) and
 compared with the number on the right as written:
@@ -47,7 +56,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
 
-from reward_server.scorers.thinking.injection import JudgeDirected, judge_directed
+from reward_server.scorers.thinking.injection import JudgeDirected, judge_directed, normalized
 from reward_server.scorers.thinking.judge import JudgeInput, JudgeOutcome
 
 RulesProfile = Literal["honest", "farmable"]
@@ -129,27 +138,67 @@ _MAX_EQUATIONS = 200
 _MAX_MAGNITUDE = 10**15
 _RESTATED_MIN_WORDS = 4
 _RESTATED_SHARE = 0.8
+_SHORT_ANSWER_CHARS = 40
 # A sentence ends at `.`, `!`, `?` or `;` before whitespace (not inside `3.5`), or at a line break.
 _UNIT_BREAK = re.compile(r"\n|(?<=[.!?;])\s+")
 _UNIT_PUNCTUATION = " \t\r\n.!?;:,"
 _WORD = re.compile(r"[a-z]+")
 _DIGIT = re.compile(r"\d")
-_QUESTION_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
+_UNSIGNED_NUMBER = re.compile(r"(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?")
+_PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*(?:%|percent\b)")
+_NUMBER_WORDS = {
+    word: Fraction(value)
+    for value, word in enumerate(
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+            "twenty",
+        ]
+    )
+} | {"dozen": Fraction(12), "hundred": Fraction(100), "thousand": Fraction(1000)}
 
-_NUMBER = r"-?\d+(?:\.\d+)?"
-# An equation is what this regex would find with finditer:
-#   ((?:[\d.\s()+\-*/\u00d7÷x^]|\\times|\\cdot|\\div){1,80}?)\s*=\s*(NUMBER)(?!\d|\.\d)
-# It is not run as such: from every start its lazy left side is retried up to 80 times, each
-# retry scanning the whitespace before `=` again (minutes on 12,000 spaces). `_equations` finds
-# the same matches from the `=` signs instead.
+# A number as written on either side: digit groups with commas allowed (`1,500`).
+_NUMBER = r"-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+# The right side of an equation is a number that ends the expression: `Total = 3 + 4 = 7` is
+# checked as `3 + 4 = 7`, not as `Total = 3`. Only what follows on the same line counts, so a
+# bullet on the next line (`- 7 - 2 = 5`) does not hide the equation before it.
+_RIGHT = re.compile(
+    rf"=\s*({_NUMBER})(?!\d|\.\d|,\d)(?![^\S\n]*(?:[-+*/\u00d7\u00f7^]|\\times|\\cdot|\\div))"
+)
 _MAX_LEFT_UNITS = 80
-_LEFT_CHARS = frozenset(".()+-*/\u00d7÷x^")
+_MAX_CANDIDATES = 500  # equations looked at per trace, checkable or not
+_LEFT_CHARS = frozenset(".()+-*/\u00d7\u00f7x^")
 _LEFT_COMMANDS = ("\\times", "\\cdot", "\\div")
-_RIGHT = re.compile(rf"=\s*({_NUMBER})(?!\d|\.\d)")
 _HAS_OPERATION = re.compile(r"\d\s*[-+*/]\s*[\d(]|\)\s*[-+*/]")
+_DIGIT_GROUP = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+# What may stand before an expression on its line: a sentence that ended (`She gets 4. 3 + 4`),
+# an enumerator or bullet (`1. `, `- `, `* `, `(a) `), or a word ending in `x` (`max 3 + 4`).
+_LEFT_PREFIX = re.compile(r"^(?:.*[.;:]\s)?[^\S\n]*(?:[-*\u2022][^\S\n]+|[*/x\u00d7\u00f7+]+[^\S\n]*)?")
 # Applied to the stripped answer, so that no two whitespace runs are adjacent; possessive, since
 # what they match cannot be given back to a match that then succeeds.
 _FINAL_NUMBER = re.compile(r"\\?+(?:boxed\{)?+\s*+(-?[\d,]*\d(?:\.\d+)?)\s*+\}?+\s*+\.?+")
+_ANY_NUMBER = re.compile(_NUMBER)
+# Reasoning is read after NFKC (fullwidth digits, compatibility forms) with format characters
+# (zero-width spaces and joiners) removed and the usual operator signs mapped to ASCII.
+_OPERATOR_SIGNS = str.maketrans({"\u2212": "-", "\u2013": "-", "\u00b7": "*", "\u22c5": "*", "\u2217": "*"})
 _OPERATORS: dict[type[ast.operator], Callable[[Fraction, Fraction], Fraction]] = {
     ast.Add: operator.add,
     ast.Sub: operator.sub,
@@ -186,20 +235,19 @@ class RulesVerdict:
 
 
 def _equations(text: str) -> Iterator[tuple[str, str]]:
-    """(left side, right-hand number) of each equation, in order, as the regex above finds them."""
+    """(left side, right-hand number) of each equation candidate, in order."""
     for left, right in _equation_spans(text):
         yield text[left[0] : left[1]], right.group(1)
 
 
 def _equation_spans(text: str) -> Iterator[tuple[tuple[int, int], re.Match[str]]]:
-    """Span of the left side and match of the right side of each equation, in order.
+    """Span of the left side and match of the right side of each equation candidate, in order.
 
-    The regex above finds the leftmost match: for the first `=` (from where the last match ended)
-    that is followed by a number and preceded by at least one left-side unit, the left side reaches
-    back over the whitespace before `=` and then up to 80 units (characters of the class, or
-    `\\times`, `\\cdot`, `\\div`), which is as far as the lazy group can. A left side that is only
-    whitespace is its first character. Each `=` and each character is looked at a bounded number
-    of times.
+    From each `=` that is followed by a number ending the expression, the left side reaches back
+    over the spaces before `=` and then up to 80 units (the characters of `_LEFT_CHARS`, digits,
+    spaces, or `\\times`, `\\cdot`, `\\div`) on the same line, not into the previous equation. A
+    left side that is only spaces is its first character. Each `=` and each character is looked
+    at a bounded number of times.
     """
     position = 0
     equals = text.find("=")
@@ -216,14 +264,17 @@ def _equation_spans(text: str) -> Iterator[tuple[tuple[int, int], re.Match[str]]
 def _left_side(text: str, lowest: int, equals: int) -> tuple[int, int] | None:
     """Span of the left side of the `=` at `equals`, starting at `lowest` or later, if any."""
     spaces = equals
-    while spaces > lowest and text[spaces - 1].isspace():
+    while spaces > lowest and text[spaces - 1].isspace() and text[spaces - 1] != "\n":
         spaces -= 1
     start = spaces
     for _ in range(_MAX_LEFT_UNITS):
         if start <= lowest:
             break
         char = text[start - 1]
-        if char in _LEFT_CHARS or char.isdecimal() or char.isspace():
+        if char in _LEFT_CHARS or char.isdecimal() or (char.isspace() and char != "\n"):
+            start -= 1
+            continue
+        if char == "," and _in_digit_group(text, start - 1):
             start -= 1
             continue
         command = next(
@@ -238,14 +289,20 @@ def _left_side(text: str, lowest: int, equals: int) -> tuple[int, int] | None:
     return (spaces, spaces + 1) if spaces < equals else None
 
 
+def _in_digit_group(text: str, comma: int) -> bool:
+    """Is the comma at `comma` a thousands separator (`1,500`): a digit before, three after?"""
+    after = text[comma + 1 : comma + 5]
+    return comma > 0 and text[comma - 1].isdecimal() and after[:3].isdecimal() and not after[3:].isdecimal()
+
+
 def _evaluate(node: ast.AST, source: str) -> Fraction:
     if isinstance(node, ast.Expression):
         return _evaluate(node.body, source)
     if isinstance(node, ast.Constant) and isinstance(node.value, int):
         return Fraction(node.value)
     if isinstance(node, ast.Constant) and isinstance(node.value, float):
-        # The literal as written: the float 0.1 is not one tenth.
-        return Fraction(ast.get_source_segment(source, node) or repr(node.value))
+        # The literal as written (one line, so the offsets index `source`): 0.1 is one tenth.
+        return Fraction(source[node.col_offset : node.end_col_offset])
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
         value = _evaluate(node.operand, source)
         return -value if isinstance(node.op, ast.USub) else value
@@ -257,29 +314,34 @@ def _evaluate(node: ast.AST, source: str) -> Fraction:
     raise ValueError("not arithmetic")
 
 
+def _expression(left_side: str) -> str:
+    """The arithmetic of a left side, without what stands before it on its line and without
+    digit-group commas, in Python's operators."""
+    text = _LEFT_PREFIX.sub("", left_side.strip(), count=1)
+    text = text.strip().lstrip(".,").strip()
+    while text.count(")") > text.count("(") and ")" in text:  # `(a) 3 + 4`: a label's bracket
+        text = text[text.index(")") + 1 :].strip()
+    text = _DIGIT_GROUP.sub("", text)
+    for command, python in (("\\times", "*"), ("\\cdot", "*"), ("\\div", "/")):
+        text = text.replace(command, python)
+    return text.replace("\u00d7", "*").replace("\u00f7", "/").replace("x", "*")
+
+
 def _left_value(expression: str) -> Fraction | None:
-    """The exact value of an arithmetic left-hand side with at least one operator, else None."""
-    text = (
-        expression.strip()
-        .lstrip(".")
-        .strip()
-        .replace("\\times", "*")
-        .replace("\\cdot", "*")
-        .replace("\\div", "/")
-    )
-    text = text.replace("\u00d7", "*").replace("÷", "/").replace("x", "*")
-    if not _HAS_OPERATION.search(text) or "^" in text or "**" in text:
+    """The exact value of an arithmetic expression with at least one operator, else None."""
+    if not _HAS_OPERATION.search(expression) or "^" in expression or "**" in expression:
         return None
     try:
-        return _evaluate(ast.parse(text, mode="eval"), text)
+        return _evaluate(ast.parse(expression, mode="eval"), expression)
     except (SyntaxError, ValueError, ZeroDivisionError, RecursionError, OverflowError):
         return None
 
 
 def _number(text: str) -> Fraction | None:
-    """A written decimal number, exactly; None past the digits Python converts (4300)."""
+    """A written decimal number (digit-group commas allowed), exactly; None past the digits
+    Python converts (4300)."""
     try:
-        return Fraction(text)
+        return Fraction(text.replace(",", ""))
     except ValueError:
         return None
 
@@ -294,26 +356,43 @@ def _agrees(value: Fraction, right: Fraction, written: str) -> bool:
 
 
 def _as_number(text: str) -> Fraction | None:
-    """The final answer as a number (`42`, `\\boxed{1,234.5}.`), else None."""
-    match = _FINAL_NUMBER.fullmatch(text.strip())
-    return _number(match.group(1).replace(",", "")) if match else None
+    """The final answer as a number: `42`, `\\boxed{1,234.5}.`, or the one number of a short
+    answer (`6 apples`, `x = 6`); else None."""
+    text = text.strip()
+    match = _FINAL_NUMBER.fullmatch(text)
+    if match:
+        return _number(match.group(1))
+    if len(text) > _SHORT_ANSWER_CHARS:
+        return None
+    numbers = _ANY_NUMBER.findall(text)
+    return _number(numbers[0]) if len(numbers) == 1 else None
 
 
 @dataclass(frozen=True, slots=True)
 class _Step:
-    """One checked equation: its value, the numbers it uses, and where it stands."""
+    """One checked equation: its value, the numbers it uses, and where it stands. `key` is the
+    same for the same numbers giving the same value, however written (`4 + 3 = 7.0`, `(3+4) = 7`)."""
 
-    key: str
+    key: tuple[tuple[Fraction, ...], Fraction | None]
     result: Fraction | None
     operands: frozenset[Fraction]
     right: bool
     unit: int
 
 
-def _numbers(text: str) -> set[Fraction]:
-    """The unsigned decimal numbers written in `text` (thousands separators dropped)."""
-    values = (_number(match.replace(",", "")) for match in _QUESTION_NUMBER.findall(text))
-    return {value for value in values if value is not None}
+def _number_list(text: str) -> list[Fraction]:
+    """The unsigned decimal numbers written in `text`, in order (digit-group commas dropped)."""
+    values = (_number(match) for match in _UNSIGNED_NUMBER.findall(text))
+    return [value for value in values if value is not None]
+
+
+def _question_numbers(question: str) -> set[Fraction]:
+    """The numbers a step may take from the question: as written, percentages as fractions too
+    (`20%` is also 0.2), and number words (`three`, `a dozen`)."""
+    known = set(_number_list(question))
+    known |= {value / 100 for value in map(_number, _PERCENT.findall(question)) if value is not None}
+    known |= {_NUMBER_WORDS[word] for word in _WORD.findall(question.lower()) if word in _NUMBER_WORDS}
+    return known
 
 
 def _units(reasoning: str) -> list[tuple[int, int]]:
@@ -329,20 +408,21 @@ def _units(reasoning: str) -> list[tuple[int, int]]:
 def _steps(reasoning: str, units: Sequence[tuple[int, int]]) -> list[_Step]:
     starts = [start for start, _ in units]
     steps: list[_Step] = []
-    for (left_start, left_end), right_match in _equation_spans(reasoning):
-        if len(steps) >= _MAX_EQUATIONS:
+    for candidate, ((left_start, left_end), right_match) in enumerate(_equation_spans(reasoning)):
+        if len(steps) >= _MAX_EQUATIONS or candidate >= _MAX_CANDIDATES:
             break
-        left_text = reasoning[left_start:left_end]
-        left = _left_value(left_text)
+        expression = _expression(reasoning[left_start:left_end])
+        left = _left_value(expression)
         if left is None:
             continue
         written = right_match.group(1)
         result = _number(written)
+        numbers = _number_list(expression)
         steps.append(
             _Step(
-                key="".join(left_text.split()) + "=" + written,
+                key=(tuple(sorted(numbers)), result),
                 result=result,
-                operands=frozenset(_numbers(left_text)),
+                operands=frozenset(numbers),
                 right=result is not None and _agrees(left, result, written),
                 unit=max(0, bisect.bisect_right(starts, right_match.start()) - 1),
             )
@@ -355,7 +435,7 @@ def _grounded(steps: Sequence[_Step], question: str) -> list[bool]:
     constants; without a question every step is grounded (there is nothing to check against)."""
     if not question.strip():
         return [True] * len(steps)
-    known = _numbers(question) | GROUNDING_CONSTANTS
+    known = _question_numbers(question) | GROUNDING_CONSTANTS
     grounded = []
     for step in steps:
         grounded.append(step.operands <= known)
@@ -364,16 +444,30 @@ def _grounded(steps: Sequence[_Step], question: str) -> list[bool]:
     return grounded
 
 
-def _relevant(steps: Sequence[_Step], final: Fraction | None) -> list[bool]:
+def _checks(steps: Sequence[_Step], final: Fraction | None) -> list[bool]:
+    """Steps that check the answer after deriving it: they use the final answer, which an
+    earlier step derived (`7 - 2 = 5`, then `5 + 2 = 7`). A check is neither the last derived
+    value nor irrelevant, so verifying the answer never costs anything."""
+    checks, derived = [], False
+    for step in steps:
+        checks.append(final is not None and derived and abs(final) in step.operands)
+        derived = derived or step.result == final
+    return checks
+
+
+def _relevant(steps: Sequence[_Step], checks: Sequence[bool], final: Fraction | None) -> list[bool]:
     """Which steps the answer depends on: from the step that derives it (the final answer when one
-    does, else the last step) back through the steps whose results later steps use."""
-    results = {step.result for step in steps}
-    target = final if final is not None and final in results else (steps[-1].result if steps else None)
+    does, else the last step) back through the steps whose results later steps use; checks count
+    as relevant."""
+    derivation = [step for step, check in zip(steps, checks, strict=True) if not check]
+    results = {step.result for step in derivation}
+    last = derivation[-1].result if derivation else None
+    target = final if final is not None and final in results else last
     needed = {abs(target)} if target is not None else set()
-    relevant = [False] * len(steps)
+    relevant = list(checks)
     for index in range(len(steps) - 1, -1, -1):
         step = steps[index]
-        if step.result is not None and abs(step.result) in needed:
+        if not checks[index] and step.result is not None and abs(step.result) in needed:
             relevant[index] = True
             needed |= step.operands
     return relevant
@@ -382,12 +476,13 @@ def _relevant(steps: Sequence[_Step], final: Fraction | None) -> list[bool]:
 def _padding(reasoning: str, units: Sequence[tuple[int, int]], steps: Sequence[_Step], question: str) -> int:
     """How many units pad the trace: they repeat an earlier unit or only repeat its steps (or steps
     that give back one of their own numbers, `7 * 1 = 7`), say nothing of the problem (no number,
-    no word of the question), or restate the question."""
+    no word of the question), or restate the question (its words and only its numbers)."""
     question_words = set(_WORD.findall(question.lower()))
+    question_numbers = _question_numbers(question)
     topic_words = question_words - STOPWORDS
     new_steps: dict[int, int] = {}
     repeated_steps: dict[int, int] = {}
-    seen_keys: set[str] = set()
+    seen_keys: set[tuple[tuple[Fraction, ...], Fraction | None]] = set()
     for step in steps:
         idle = step.result is not None and abs(step.result) in step.operands
         counts = repeated_steps if step.key in seen_keys or idle else new_steps
@@ -409,6 +504,7 @@ def _padding(reasoning: str, units: Sequence[tuple[int, int]], steps: Sequence[_
             and not has_step
             and len(words) >= _RESTATED_MIN_WORDS
             and sum(word in question_words for word in words) >= _RESTATED_SHARE * len(words)
+            and set(_number_list(text)) <= question_numbers  # "Ann has 5 apples left" concludes
         ):
             padding += 1  # the question said again
         # a unit that repeats a step inside itself ("3 + 4 = 7, 3 + 4 = 7") pads as well
@@ -417,35 +513,41 @@ def _padding(reasoning: str, units: Sequence[tuple[int, int]], steps: Sequence[_
     return padding
 
 
-def _reasoning_of(response: str) -> str:
-    start, end = response.find("<think>"), response.find("</think>")
-    if start >= 0:
-        return response[start + len("<think>") : end if end > start else len(response)]
-    return response[: response.find("<answer>")] if "<answer>" in response else response
-
-
-def _final_answer(response: str) -> Fraction | None:
+def _final_block(response: str) -> tuple[int, int] | None:
+    """Span of the text inside the last closed `<answer>...</answer>`, if any."""
     close = response.rfind("</answer>")
     opening = response.rfind("<answer>", 0, close) if close >= 0 else -1
-    return _as_number(response[opening + len("<answer>") : close]) if opening >= 0 else None
+    return (opening + len("<answer>"), close) if opening >= 0 else None
+
+
+def _reasoning_of(response: str) -> str:
+    """Everything before the final answer block, `<think>` tags removed: every think block and
+    any text between `</think>` and the answer is reasoning the judge sees."""
+    block = _final_block(response)
+    before = response[: block[0] - len("<answer>")] if block else response
+    return before.replace("<think>", "\n").replace("</think>", "\n")
 
 
 def judge_trace(response: str, question: str = "") -> RulesVerdict:
     """Score one response (`<think>...</think><answer>...</answer>` or plain reasoning) to
     `question` (the empty string when it is not known: then steps are not checked for grounding)."""
+    response, question = normalized(response).translate(_OPERATOR_SIGNS), normalized(question)
     reasoning = _reasoning_of(response)
     units = _units(reasoning)
     steps = _steps(reasoning, units)
-    final = _final_answer(response)
+    block = _final_block(response)
+    final = _as_number(response[block[0] : block[1]]) if block else None
     grounded = _grounded(steps, question)
-    relevant = _relevant(steps, final)
+    checks = _checks(steps, final)
+    relevant = _relevant(steps, checks, final)
     checked = len(steps)
     correct = sum(step.right for step in steps)
     valid = sum(step.right and ok for step, ok in zip(steps, grounded, strict=True))
     irrelevant = relevant.count(False)
     padding = _padding(reasoning, units, steps, question)
     padding_share = min(1.0, padding / len(units)) if units else 0.0
-    last_value = steps[-1].result if steps else None
+    derived = [step.result for step, check in zip(steps, checks, strict=True) if not check]
+    last_value = derived[-1] if derived else None
     contradicts = final is not None and last_value is not None and final != last_value
     directed = judge_directed(response)
     score = (
