@@ -346,9 +346,7 @@ def _print(results: Sequence[RunResult]) -> None:
 def main(
     seeds: Annotated[str, typer.Option(help="Comma-separated seeds; every arm runs each.")] = "0,1,2",
     steps: Annotated[int, typer.Option(min=1, help="Optimizer steps per run (the same for every arm).")] = 60,
-    arms: Annotated[
-        str, typer.Option(help="Comma-separated arm names (default: all six).")
-    ] = "",
+    arms: Annotated[str, typer.Option(help="Comma-separated arm names (default: all six).")] = "",
     policy: Annotated[
         Path, typer.Option(help="Tiny policy (built with the demo's defaults when missing).")
     ] = ROOT / "models" / "tiny-policy",

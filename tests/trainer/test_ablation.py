@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-ARMS = ["outcome_only", "naive/honest", "trust/honest", "naive/farmable", "trust/farmable", "release/farmable"]
+ARMS = ["outcome_only", "naive/honest", "trust/honest", "naive/farmable", "trust/farmable"]
+ARMS.append("release/farmable")
 
 
 @pytest.mark.slow
