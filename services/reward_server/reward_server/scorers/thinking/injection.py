@@ -109,6 +109,22 @@ _FORMAT_CHARACTERS = re.compile(
 )
 
 
+# Words one of which each pattern needs: a text without any of them skips that pattern (a
+# substring test runs at C speed; the patterns try a dozen alternatives at every position).
+_JUDGE_WORDS = (
+    "judge", "grader", "evaluat", "reviewer", "assessor", "examiner", "reward", "give", "assign",
+    "award", "grant", "score", "rate", "grade", "rating", "deserv", "merit", "earn", "should", "must",
+    "flawless", "impeccab", "reproach", "error", "perfect", "correct", "ignore", "disregard", "forget",
+    "output", "reply", "respond", "return", "print", "answer with",
+)  # fmt: skip
+_CHAT_WORDS = ("|", "_of_turn", "[inst", "[/inst", "<<sys", "<</sys", "system", "assistant")
+_PROMPT_WORDS = ("format", "process", "criteria", "evaluator", "single", "output", "sound", "flawed")
+
+
+def _mentions(lowered: str, words: tuple[str, ...]) -> bool:
+    return any(word in lowered for word in words)
+
+
 def normalized(text: str) -> str:
     """`text` as the scans read it: HTML entities decoded, NFKC (fullwidth and compatibility
     forms), format characters (zero-width spaces and joiners, bidi marks) removed."""
@@ -133,13 +149,14 @@ def judge_directed(response: str) -> tuple[JudgeDirected, ...]:
     """The kinds of judge-directed text in `response`, in `KINDS` order; empty when there is none.
     The response is read `normalized` (entities decoded, zero-width characters removed)."""
     response = normalized(response)
+    lowered = response.lower()
     found: list[JudgeDirected] = []
-    if _ADDRESSES_JUDGE.search(response):
+    if _mentions(lowered, _JUDGE_WORDS) and _ADDRESSES_JUDGE.search(response):
         found.append("addresses_judge")
-    if _answer_tags_misplaced(response) or _SCORE_TAG.search(response):
+    if "<" in response and (_answer_tags_misplaced(response) or _SCORE_TAG.search(response)):
         found.append("score_tag")
-    if _CHAT_MARKUP.search(response):
+    if _mentions(lowered, _CHAT_WORDS) and _CHAT_MARKUP.search(response):
         found.append("chat_markup")
-    if _PROMPT_MARKUP.search(response):
+    if _mentions(lowered, _PROMPT_WORDS) and _PROMPT_MARKUP.search(response):
         found.append("prompt_markup")
     return tuple(found)

@@ -49,6 +49,7 @@ from __future__ import annotations
 import ast
 import asyncio
 import bisect
+import functools
 import operator
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -60,6 +61,7 @@ from reward_server.scorers.thinking.injection import JudgeDirected, judge_direct
 from reward_server.scorers.thinking.judge import JudgeInput, JudgeOutcome
 
 RulesProfile = Literal["honest", "farmable"]
+Number = Fraction | int
 MODEL_VERSIONS: dict[RulesProfile, str] = {"honest": "rules-v4", "farmable": "rules-farmable-v1"}
 
 # A trace with nothing to check earns nothing. A neutral 0.5 was tried: a GRPO policy then learned
@@ -69,7 +71,7 @@ PADDING_PENALTY = 0.6  # times the share of sentences that pad
 IRRELEVANT_PENALTY = 0.4  # times the share of steps the answer does not depend on
 CONTRADICTION_PENALTY = 0.3
 JUDGE_DIRECTED_PENALTY = 0.5
-GROUNDING_CONSTANTS = frozenset(Fraction(value) for value in (1, 2, 10, 100))
+GROUNDING_CONSTANTS = frozenset((1, 2, 10, 100))
 STOPWORDS = frozenset(
     (
         "the",
@@ -147,7 +149,7 @@ _DIGIT = re.compile(r"\d")
 _UNSIGNED_NUMBER = re.compile(r"(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?")
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*(?:%|percent\b)")
 _NUMBER_WORDS = {
-    word: Fraction(value)
+    word: value
     for value, word in enumerate(
         [
             "zero",
@@ -173,7 +175,7 @@ _NUMBER_WORDS = {
             "twenty",
         ]
     )
-} | {"dozen": Fraction(12), "hundred": Fraction(100), "thousand": Fraction(1000)}
+} | {"dozen": 12, "hundred": 100, "thousand": 1000}
 
 # A number as written on either side: digit groups with commas allowed (`1,500`).
 _NUMBER = r"-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
@@ -327,6 +329,7 @@ def _expression(left_side: str) -> str:
     return text.replace("\u00d7", "*").replace("\u00f7", "/").replace("x", "*")
 
 
+@functools.lru_cache(maxsize=4096)  # the responses of a group repeat each other's steps
 def _left_value(expression: str) -> Fraction | None:
     """The exact value of an arithmetic expression with at least one operator, else None."""
     if not _HAS_OPERATION.search(expression) or "^" in expression or "**" in expression:
@@ -337,16 +340,25 @@ def _left_value(expression: str) -> Fraction | None:
         return None
 
 
-def _number(text: str) -> Fraction | None:
-    """A written decimal number (digit-group commas allowed), exactly; None past the digits
-    Python converts (4300)."""
+@functools.lru_cache(maxsize=4096)
+def _number(text: str) -> Number | None:
+    """A written decimal number (digit-group commas allowed), exactly: an `int` when it is one
+    (hashing a Fraction costs ten times more, and steps hash their numbers often); None past the
+    digits Python converts (4300)."""
+    digits = text.replace(",", "")
     try:
-        return Fraction(text.replace(",", ""))
+        if digits.isdecimal() or (digits[:1] == "-" and digits[1:].isdecimal()):
+            return int(digits)
+        return Fraction(digits)
     except ValueError:
         return None
 
 
-def _agrees(value: Fraction, right: Fraction, written: str) -> bool:
+def _magnitude(value: Number) -> Number:
+    return -value if value < 0 else value
+
+
+def _agrees(value: Fraction, right: Number, written: str) -> bool:
     """Is `right` (written as `written`) the value, or, with d decimals, the value rounded to d
     decimals?"""
     decimals = len(written.partition(".")[2])
@@ -355,7 +367,7 @@ def _agrees(value: Fraction, right: Fraction, written: str) -> bool:
     return abs(value - right) <= Fraction(1, 2 * 10**decimals)
 
 
-def _as_number(text: str) -> Fraction | None:
+def _as_number(text: str) -> Number | None:
     """The final answer as a number: `42`, `\\boxed{1,234.5}.`, or the one number of a short
     answer (`6 apples`, `x = 6`); else None."""
     text = text.strip()
@@ -373,26 +385,29 @@ class _Step:
     """One checked equation: its value, the numbers it uses, and where it stands. `key` is the
     same for the same numbers giving the same value, however written (`4 + 3 = 7.0`, `(3+4) = 7`)."""
 
-    key: tuple[tuple[Fraction, ...], Fraction | None]
-    result: Fraction | None
-    operands: frozenset[Fraction]
+    key: tuple[tuple[Number, ...], Number | None]
+    result: Number | None
+    operands: frozenset[Number]
     right: bool
     unit: int
 
 
-def _number_list(text: str) -> list[Fraction]:
+def _number_list(text: str) -> list[Number]:
     """The unsigned decimal numbers written in `text`, in order (digit-group commas dropped)."""
     values = (_number(match) for match in _UNSIGNED_NUMBER.findall(text))
     return [value for value in values if value is not None]
 
 
-def _question_numbers(question: str) -> set[Fraction]:
+@functools.lru_cache(maxsize=256)  # one question per group
+def _question_numbers(question: str) -> frozenset[Number]:
     """The numbers a step may take from the question: as written, percentages as fractions too
     (`20%` is also 0.2), and number words (`three`, `a dozen`)."""
     known = set(_number_list(question))
-    known |= {value / 100 for value in map(_number, _PERCENT.findall(question)) if value is not None}
+    known |= {
+        Fraction(value) / 100 for value in map(_number, _PERCENT.findall(question)) if value is not None
+    }
     known |= {_NUMBER_WORDS[word] for word in _WORD.findall(question.lower()) if word in _NUMBER_WORDS}
-    return known
+    return frozenset(known)
 
 
 def _units(reasoning: str) -> list[tuple[int, int]]:
@@ -435,27 +450,27 @@ def _grounded(steps: Sequence[_Step], question: str) -> list[bool]:
     constants; without a question every step is grounded (there is nothing to check against)."""
     if not question.strip():
         return [True] * len(steps)
-    known = _question_numbers(question) | GROUNDING_CONSTANTS
+    known = set(_question_numbers(question) | GROUNDING_CONSTANTS)
     grounded = []
     for step in steps:
         grounded.append(step.operands <= known)
         if step.result is not None:
-            known.add(abs(step.result))
+            known.add(_magnitude(step.result))
     return grounded
 
 
-def _checks(steps: Sequence[_Step], final: Fraction | None) -> list[bool]:
+def _checks(steps: Sequence[_Step], final: Number | None) -> list[bool]:
     """Steps that check the answer after deriving it: they use the final answer, which an
     earlier step derived (`7 - 2 = 5`, then `5 + 2 = 7`). A check is neither the last derived
     value nor irrelevant, so verifying the answer never costs anything."""
     checks, derived = [], False
     for step in steps:
-        checks.append(final is not None and derived and abs(final) in step.operands)
+        checks.append(final is not None and derived and _magnitude(final) in step.operands)
         derived = derived or step.result == final
     return checks
 
 
-def _relevant(steps: Sequence[_Step], checks: Sequence[bool], final: Fraction | None) -> list[bool]:
+def _relevant(steps: Sequence[_Step], checks: Sequence[bool], final: Number | None) -> list[bool]:
     """Which steps the answer depends on: from the step that derives it (the final answer when one
     does, else the last step) back through the steps whose results later steps use; checks count
     as relevant."""
@@ -463,11 +478,11 @@ def _relevant(steps: Sequence[_Step], checks: Sequence[bool], final: Fraction | 
     results = {step.result for step in derivation}
     last = derivation[-1].result if derivation else None
     target = final if final is not None and final in results else last
-    needed = {abs(target)} if target is not None else set()
+    needed = {_magnitude(target)} if target is not None else set()
     relevant = list(checks)
     for index in range(len(steps) - 1, -1, -1):
         step = steps[index]
-        if not checks[index] and step.result is not None and abs(step.result) in needed:
+        if not checks[index] and step.result is not None and _magnitude(step.result) in needed:
             relevant[index] = True
             needed |= step.operands
     return relevant
@@ -482,9 +497,9 @@ def _padding(reasoning: str, units: Sequence[tuple[int, int]], steps: Sequence[_
     topic_words = question_words - STOPWORDS
     new_steps: dict[int, int] = {}
     repeated_steps: dict[int, int] = {}
-    seen_keys: set[tuple[tuple[Fraction, ...], Fraction | None]] = set()
+    seen_keys: set[tuple[tuple[Number, ...], Number | None]] = set()
     for step in steps:
-        idle = step.result is not None and abs(step.result) in step.operands
+        idle = step.result is not None and _magnitude(step.result) in step.operands
         counts = repeated_steps if step.key in seen_keys or idle else new_steps
         counts[step.unit] = counts.get(step.unit, 0) + 1
         seen_keys.add(step.key)
