@@ -604,7 +604,7 @@ def _judge_all(inputs: Sequence[JudgeInput], profile: RulesProfile) -> list[Judg
     return outcomes
 
 
-IN_PLACE_CHARS = 32_768  # about a millisecond of judging
+IN_PLACE_CHARS = 32_768  # up to tens of milliseconds of judging when it is all equations
 
 
 class RulesJudge:
