@@ -35,7 +35,8 @@ def test_the_ablation_smoke_run(tiny_policy: Path, tmp_path: Path) -> None:
     assert all(row["gamma_mean"] == 1.0 for row in rows if row["arm"].startswith("naive/"))
     for row in rows:  # one seed, one held-out set, the same policy: one starting point
         assert row["accuracy_before"] == rows[0]["accuracy_before"]
-        assert 0.0 <= row["guess_rate_after"] <= 1.0
+        # NaN when no held-out response gave an answer (the test policy barely learned the format)
+        assert math.isnan(row["guess_rate_after"]) or 0.0 <= row["guess_rate_after"] <= 1.0
     report = (out / "report.md").read_text()
     assert "python -m benchmarks.ablation" in report
     assert all(f"| `{arm}` |" in report for arm in ARMS)
