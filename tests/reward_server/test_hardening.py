@@ -20,6 +20,7 @@ import httpx
 import psutil
 import pytest
 from PIL import Image
+from reward_server.scorers.thinking.rules import judge_trace
 
 from benchmarks.outcome_workload import slow_item
 from tests.servers import RunningServer, start_server
@@ -454,7 +455,8 @@ def test_a_nul_byte_cannot_plant_another_callers_score(rules_server: RunningServ
     first = rules_server.score([planted])["results"][0]
     second = rules_server.score([victim])["results"][0]
     assert first["score"] == 0.0
-    assert second["score"] == 0.5
+    # the victim gets its own score (one right step, one wrong), not the planted 0
+    assert second["score"] == judge_trace(victim["response"], victim["question"]).score > 0.0
 
 
 # --- inputs that froze the event loop
