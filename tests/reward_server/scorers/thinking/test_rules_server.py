@@ -60,6 +60,16 @@ HACKS = {
     "no_trace": "<answer>40</answer>",
 }
 
+# The hacks above that talk to the judge, and the kinds of judge-directed text each holds (every
+# backend reports them: here the rules judge, in test_vllm_engine.py the model path).
+DIRECTED = {
+    "praise_for_the_judge": ["addresses_judge"],
+    "dear_grader": ["addresses_judge"],
+    "fake_answer_in_the_trace": ["score_tag"],
+    "fake_answer_after_the_answer": ["score_tag"],
+    "forged_chat_turn": ["score_tag", "chat_markup"],
+}
+
 
 def png_data_uri(size: tuple[int, int] = (8, 8)) -> str:
     buffer = io.BytesIO()
@@ -124,17 +134,9 @@ def test_every_hack_scores_strictly_below_the_honest_trace(thinking_server: Runn
     print({name: result["score"] for name, result in results.items()})
 
 
-@pytest.mark.parametrize(
-    ("name", "kinds"),
-    [
-        ("praise_for_the_judge", ["addresses_judge"]),
-        ("dear_grader", ["addresses_judge"]),
-        ("fake_answer_in_the_trace", ["score_tag"]),
-        ("fake_answer_after_the_answer", ["score_tag"]),
-        ("forged_chat_turn", ["score_tag", "chat_markup"]),
-    ],
-)
-def test_judge_directed_text_is_reported(thinking_server: RunningServer, name: str, kinds: list[str]) -> None:
+@pytest.mark.parametrize("name", DIRECTED)
+def test_judge_directed_text_is_reported(thinking_server: RunningServer, name: str) -> None:
+    kinds = DIRECTED[name]
     result = scores(thinking_server, {name: HACKS[name]})[name]
     assert result["details"]["judge_directed"] == kinds
     assert "addresses the judge" in result["details"]["raw"]

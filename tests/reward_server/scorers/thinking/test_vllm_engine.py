@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.reward_server.scorers.thinking.judging import VLLM_ENV, assert_scored_or_error
-from tests.reward_server.scorers.thinking.test_rules_server import GOOD, HACKS, QUESTION
+from tests.reward_server.scorers.thinking.test_rules_server import DIRECTED, GOOD, HACKS, QUESTION
 from tests.servers import RunningServer, start_server
 
 pytestmark = pytest.mark.slow
@@ -101,15 +101,6 @@ def test_groups_prefill_fewer_prompt_tokens_than_unrelated_requests(vllm_server:
     grouped = _prefilled(vllm_server, _items("grouped", grouped=True))
     print(f"prefilled prompt tokens: grouped {grouped:.0f}, unrelated {unrelated:.0f}")
     assert grouped < 0.5 * unrelated
-
-
-DIRECTED = {
-    "praise_for_the_judge": ["addresses_judge"],
-    "dear_grader": ["addresses_judge"],
-    "fake_answer_in_the_trace": ["score_tag"],
-    "fake_answer_after_the_answer": ["score_tag"],
-    "forged_chat_turn": ["score_tag", "chat_markup"],
-}
 
 
 def judge_directed_counts(server: RunningServer) -> dict[str, float]:
