@@ -184,6 +184,17 @@ async def test_retry_after_past_the_deadline_gives_up_at_once(upstream: StartUps
     assert server.calls == 1
 
 
+@pytest.mark.parametrize("value", ["inf", "nan", "-5", "1e3", "soon", "9" * 100])
+async def test_a_garbage_retry_after_is_ignored(upstream: StartUpstream, value: str) -> None:
+    # `inf` once held the replica for ever: every later call failed without being sent
+    server = upstream(script=[Reply(429, headers={"Retry-After": value})])
+    async with RewardClient(server.url, timeout_s=2.0, seed=0) as client:
+        scores = await bounded(client, numbered("0.5"))
+        again = await bounded(client, numbered("0.25"))
+    assert [s.score for s in scores + again] == [0.5, 0.25]
+    assert server.calls == 3
+
+
 async def test_400_is_not_retried(upstream: StartUpstream) -> None:
     server = upstream(script=[Reply(400, body=envelope("malformed_request", "items: field required"))])
     metrics = TrainerMetrics()

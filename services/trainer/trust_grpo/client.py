@@ -1,4 +1,4 @@
-"""Async client of the reward services (DESIGN sections 3 and 7).
+"""Async client of the reward services (docs/architecture.md, Wire contract and Trust-GRPO).
 
 One pooled `httpx.AsyncClient` per replica, a deadline per `score` call that retries never run past,
 a cap on each attempt so that a hung replica leaves time to fail over, retries on transient failures
@@ -10,7 +10,6 @@ Items that cannot be scored (or sent) come back as NaN with a reason, never as 0
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import json
 import logging
 import random
@@ -26,14 +25,13 @@ import httpx
 import torch
 from pydantic import BaseModel, ConfigDict, ValidationError
 from reward_proto import ErrorEnvelope, ItemStatus, ScoreItem, ScoreResult
+from reward_proto.retry import backoff_delay, parse_retry_after
 
 from trust_grpo.metrics import TrainerMetrics
 
 logger = logging.getLogger(__name__)
 
 NAN = float("nan")
-_OK, _ERROR, _TIMEOUT = ItemStatus.OK.value, ItemStatus.ERROR.value, ItemStatus.TIMEOUT.value
-_INVALID = ItemStatus.INVALID.value
 
 # The server gets a slightly smaller deadline than the client so that it can still answer with
 # per-item `timeout` results (and keep the items it finished) before the client gives up on it.
@@ -64,13 +62,13 @@ class ItemScore:
 
     id: str
     score: float
-    status: str
+    status: str  # an `ItemStatus` (a str: it compares, hashes and formats as its wire value)
     reason: str | None = None
     details: dict[str, Any] | None = None
 
     @property
     def ok(self) -> bool:
-        return self.status == _OK
+        return self.status == ItemStatus.OK
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,21 +128,6 @@ def _clip(text: str) -> str:
     return text if len(text) <= _MAX_REASON_CHARS else text[: _MAX_REASON_CHARS - 3] + "..."
 
 
-def _retry_after(value: str | None) -> float | None:
-    """`Retry-After` as seconds from now: delta-seconds or an HTTP date."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
-
-
 def _encode(item: ScoreItem) -> bytes | ItemScore:
     """The item's JSON, or its failure when it cannot be sent (a lone surrogate is not UTF-8)."""
     try:
@@ -157,13 +140,15 @@ def _encode(item: ScoreItem) -> bytes | ItemScore:
         )
         return text.encode("utf-8")
     except (UnicodeEncodeError, ValueError) as exc:
-        return ItemScore(item.id, NAN, _INVALID, _clip(f"invalid: not encodable as UTF-8 JSON: {exc}"))
+        return ItemScore(
+            item.id, NAN, ItemStatus.INVALID, _clip(f"invalid: not encodable as UTF-8 JSON: {exc}")
+        )
 
 
 def _too_large(limit: int) -> _Failure:
     # a replica answering this much is broken: another one may answer, this one would do it again
     reason = f"too large: the response passed max_response_bytes ({limit} bytes)"
-    return _Failure(_ERROR, reason, "too_large", retryable=True, replica_fault=True, elsewhere=True)
+    return _Failure(ItemStatus.ERROR, reason, "too_large", retryable=True, replica_fault=True, elsewhere=True)
 
 
 def _inflate(decoder: zlib._Decompress, data: bytes, body: bytearray, limit: int) -> None:
@@ -182,7 +167,7 @@ async def _read_body(response: httpx.Response, limit: int) -> bytearray | _Failu
     encoding = response.headers.get("content-encoding", "").strip().lower()
     if encoding not in _COMPRESSED and encoding not in ("", "identity"):
         reason = _clip(f"bad response: unsupported content-encoding {encoding!r}")
-        return _Failure(_ERROR, reason, "bad_response", retryable=False, replica_fault=False)
+        return _Failure(ItemStatus.ERROR, reason, "bad_response", retryable=False, replica_fault=False)
     # gzip or zlib, told apart by the header
     decoder = zlib.decompressobj(zlib.MAX_WBITS | 32) if encoding in _COMPRESSED else None
     declared = response.headers.get("content-length", "")
@@ -199,7 +184,9 @@ async def _read_body(response: httpx.Response, limit: int) -> bytearray | _Failu
                 _inflate(decoder, raw, body, limit)
             except zlib.error as exc:
                 reason = _clip(f"bad response: undecodable {encoding} body: {exc}")
-                return _Failure(_ERROR, reason, "bad_response", retryable=False, replica_fault=False)
+                return _Failure(
+                    ItemStatus.ERROR, reason, "bad_response", retryable=False, replica_fault=False
+                )
         if len(body) > limit or received > limit:
             return _too_large(limit)
     return body
@@ -214,34 +201,39 @@ def _http_failure(response: httpx.Response, content: bytes | bytearray) -> _Fail
         message = bytes(content).decode("utf-8", errors="replace") or response.reason_phrase
     retryable = code >= 500 or code in _RETRYABLE_STATUS
     return _Failure(
-        status=_ERROR,
+        status=ItemStatus.ERROR,
         reason=_clip(f"http {code}: {message}"),
         kind=f"http_{code}",
         retryable=retryable,
         # 408 and 429 mean busy, not broken: they are retried elsewhere but do not eject
         replica_fault=code >= 500,
-        retry_after_s=_retry_after(response.headers.get("retry-after")) if retryable else None,
+        retry_after_s=parse_retry_after(response.headers.get("retry-after")) if retryable else None,
     )
+
+
+def _timed_out(*, replica_fault: bool) -> _Failure:
+    """An attempt that ran out of time: its items are `timeout`, and that is all their reason says."""
+    return _Failure(ItemStatus.TIMEOUT, ItemStatus.TIMEOUT.value, "timeout", True, replica_fault)
 
 
 def _transport_failure(exc: httpx.HTTPError, url: str) -> _Failure:
     described = _clip(f"{type(exc).__name__}: {exc} ({url})")
     if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
-        return _Failure(_ERROR, f"unreachable: {described}", "connect", True, True)
+        return _Failure(ItemStatus.ERROR, f"unreachable: {described}", "connect", True, True)
     if isinstance(exc, httpx.PoolTimeout):
         # our own connection pool is full: not the replica's fault
-        return _Failure(_TIMEOUT, "timeout", "timeout", True, False)
+        return _timed_out(replica_fault=False)
     if isinstance(exc, httpx.TimeoutException):
-        return _Failure(_TIMEOUT, "timeout", "timeout", True, True)
+        return _timed_out(replica_fault=True)
     if isinstance(exc, httpx.NetworkError | httpx.RemoteProtocolError):
         # the replica went away mid-request; scoring is idempotent, so sending it again is safe
-        return _Failure(_ERROR, f"network: {described}", "network", True, True)
-    return _Failure(_ERROR, f"error: {described}", "client_error", False, False)
+        return _Failure(ItemStatus.ERROR, f"network: {described}", "network", True, True)
+    return _Failure(ItemStatus.ERROR, f"error: {described}", "client_error", False, False)
 
 
 def _failed(item_id: str, failure: _Failure | None) -> ItemScore:
     if failure is None:
-        return ItemScore(item_id, NAN, _TIMEOUT, "timeout")
+        return ItemScore(item_id, NAN, ItemStatus.TIMEOUT, ItemStatus.TIMEOUT.value)
     return ItemScore(item_id, NAN, failure.status, failure.reason)
 
 
@@ -252,9 +244,9 @@ def _from_result(raw: dict[str, Any]) -> ItemScore:
     details = details if isinstance(details, dict) else None
     result = ScoreResult.model_validate({**raw, "details": None})
     if result.status is ItemStatus.OK and result.score is not None:
-        return ItemScore(result.id, float(result.score), _OK, None, details)
+        return ItemScore(result.id, float(result.score), ItemStatus.OK, None, details)
     reason = f"{result.status.value}: {result.error}" if result.error else result.status.value
-    return ItemScore(result.id, NAN, result.status.value, _clip(reason), details)
+    return ItemScore(result.id, NAN, result.status, _clip(reason), details)
 
 
 def _match(ids: Sequence[str], content: bytes | bytearray) -> list[ItemScore] | _Failure:
@@ -263,7 +255,7 @@ def _match(ids: Sequence[str], content: bytes | bytearray) -> list[ItemScore] | 
         body = _ResultsBody.model_validate_json(content)
     except ValidationError as exc:
         reason = _clip(f"bad response: {exc.errors()[0]['msg']}")
-        return _Failure(_ERROR, reason, "bad_response", retryable=False, replica_fault=False)
+        return _Failure(ItemStatus.ERROR, reason, "bad_response", retryable=False, replica_fault=False)
     wanted = set(ids)
     seen: Counter[str] = Counter()
     parsed: dict[str, ItemScore] = {}
@@ -276,14 +268,16 @@ def _match(ids: Sequence[str], content: bytes | bytearray) -> list[ItemScore] | 
             parsed[item_id] = _from_result(raw)
         except ValidationError as exc:
             msg = exc.errors()[0]["msg"]
-            parsed[item_id] = ItemScore(item_id, NAN, _ERROR, _clip(f"bad result: {msg}"))
+            parsed[item_id] = ItemScore(item_id, NAN, ItemStatus.ERROR, _clip(f"bad result: {msg}"))
     scores = []
     for item_id in ids:
         count = seen[item_id]
         if count == 0:
-            scores.append(ItemScore(item_id, NAN, _ERROR, "missing: no result for this id"))
+            scores.append(ItemScore(item_id, NAN, ItemStatus.ERROR, "missing: no result for this id"))
         elif count > 1:
-            scores.append(ItemScore(item_id, NAN, _ERROR, f"duplicate: {count} results for this id"))
+            scores.append(
+                ItemScore(item_id, NAN, ItemStatus.ERROR, f"duplicate: {count} results for this id")
+            )
         else:
             scores.append(parsed[item_id])
     return scores
@@ -462,7 +456,7 @@ class RewardClient:
                 if time.monotonic() + hold >= deadline:
                     # it asked us to stay away past the deadline: give up with its answer
                     if failure is None and not answered:
-                        failure = _Failure(_ERROR, replica.hold_reason, "busy", False, False)
+                        failure = _Failure(ItemStatus.ERROR, replica.hold_reason, "busy", False, False)
                     break
                 await asyncio.sleep(hold)
             remaining = deadline - time.monotonic()
@@ -484,7 +478,7 @@ class RewardClient:
             # Only a capped attempt leaves time on the deadline for what the server did not finish in
             # it; the rest of its answer is final (an item's own error would fail anywhere).
             capped = budget < remaining
-            pending = [item for item in pending if capped and answered[item.id].status == _TIMEOUT]
+            pending = [item for item in pending if capped and answered[item.id].status == ItemStatus.TIMEOUT]
             if not pending:
                 break
         for item in pending:
@@ -516,7 +510,7 @@ class RewardClient:
                 async with request as response:
                     outcome = await self._answer(response, [item.id for item in batch])
         except TimeoutError:
-            outcome = _Failure(_TIMEOUT, "timeout", "timeout", retryable=True, replica_fault=True)
+            outcome = _timed_out(replica_fault=True)
         except httpx.HTTPError as exc:
             outcome = _transport_failure(exc, replica.url)
         finally:
@@ -586,5 +580,6 @@ class RewardClient:
         return self._replicas[chosen]
 
     def _backoff(self, attempt: int) -> float:
-        ceiling = min(self.backoff_max_s, self.backoff_base_s * 2.0 ** (attempt - 1))
-        return ceiling * (0.5 + 0.5 * self._rng.random())  # jitter in [ceiling / 2, ceiling]
+        # A `Retry-After` is no input here: it holds its replica (`not_before`), not the chunk,
+        # which may fail over to another replica at once; on the same one it is a floor.
+        return backoff_delay(attempt - 1, base_s=self.backoff_base_s, max_s=self.backoff_max_s, rng=self._rng)

@@ -13,11 +13,11 @@ import base64
 import io
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from pydantic import ValidationError
-from reward_proto import ScoreItem
+from reward_proto import ItemStatus, ScoreItem
 
 from trust_grpo.client import ItemScore, RewardClient
 from trust_grpo.metrics import TrainerMetrics
@@ -102,7 +102,7 @@ def score_items(
             )
         except (ValidationError, TypeError) as error:
             reason = f"row {index} is not a valid score item: {error}".replace("\n", " ")[:300]
-            items.append(ItemScore(id=item_id, score=math.nan, status="invalid", reason=reason))
+            items.append(ItemScore(id=item_id, score=math.nan, status=ItemStatus.INVALID, reason=reason))
     return items
 
 
@@ -133,19 +133,8 @@ class RemoteReward:
     def client(self) -> RewardClient:
         loop = asyncio.get_running_loop()
         if self._client is None:
-            options = self.options
-            self._client = RewardClient(
-                self.urls,
-                name=self.name,
-                api_key=options.api_key,
-                timeout_s=options.timeout_s,
-                attempt_timeout_s=options.attempt_timeout_s,
-                max_retries=options.max_retries,
-                eject_after=options.eject_after,
-                eject_for_s=options.eject_for_s,
-                seed=options.seed,
-                metrics=self.metrics,
-            )
+            options = asdict(self.options)
+            self._client = RewardClient(self.urls, name=self.name, metrics=self.metrics, **options)
             self._loop = loop
         elif loop is not self._loop:
             raise RuntimeError(f"the {self.name} reward client belongs to another event loop")

@@ -15,6 +15,8 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from reward_proto.response import final_answer_span
+
 NAMES = ("Ann", "Ben", "Cleo", "Dan", "Eva", "Finn", "Gia", "Hugo", "Ida", "Jon", "Kai", "Lea")
 THINGS = ("apples", "pens", "stamps", "books", "cards", "shells", "coins", "eggs", "cups", "rocks")
 HELD_OUT_PERCENT = 20
@@ -120,9 +122,8 @@ _OPERATIONS: dict[str, Callable[[int, int], int]] = {
 
 
 def _answer(response: str) -> int | None:
-    close = response.rfind("</answer>")
-    opening = response.rfind("<answer>", 0, close) if close >= 0 else -1
-    text = response[opening + len("<answer>") : close].strip() if opening >= 0 else ""
+    block = final_answer_span(response)
+    text = response[block[0] : block[1]].strip() if block else ""
     return int(text) if text.isdecimal() and len(text) < 10 else None
 
 

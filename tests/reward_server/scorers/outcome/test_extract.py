@@ -159,22 +159,6 @@ def test_boxes_and_delimiters_match_the_reference_on_random_texts() -> None:
         assert extract.strip_math_delimiters(delimited) == _reference_strip_math_delimiters(delimited)
 
 
-def test_group_ends_matches_a_scan_from_each_opener() -> None:
-    for text in random_texts("{}()x", 2000, 30, seed=11):
-        for opening, closing in ("{}", "()"):
-            expected = {}
-            for start, char in enumerate(text):
-                if char != opening:
-                    continue
-                depth = 0
-                for index in range(start, len(text)):
-                    depth += {opening: 1, closing: -1}.get(text[index], 0)
-                    if depth == 0:
-                        expected[start] = index + 1
-                        break
-            assert extract.group_ends(text, opening, closing) == expected, text
-
-
 BOXED: dict[str, tuple[Callable[[int], str], int]] = {
     # name -> (text of about n characters, number of boxes found)
     "many_boxes": (lambda n: "\\boxed{1}" * (n // 9), RESPONSE_LIMIT // 9),

@@ -16,6 +16,8 @@ from typing import Any
 
 import httpx
 import pytest
+from reward_server.scorers.thinking.engines import openai_engine
+from reward_server.scorers.thinking.engines.openai_engine import OpenAIEngine
 
 from tests.reward_server.scorers.thinking.judging import assert_scored_or_error
 from tests.servers import RunningServer, free_port, start_server
@@ -163,3 +165,32 @@ def test_upstream_killed_mid_batch_then_back(openai_server: RunningServer, upstr
     assert wait_for(lambda: httpx.get(f"{openai_server.url}/readyz").status_code == 200, 60)
     recovered = openai_server.score(items("back", 8))["results"]
     assert_scored_or_error(recovered, "logprob")
+
+
+async def test_retries_back_off_with_retry_after_as_a_floor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The upstream's `Retry-After` is a floor on the backoff, capped at 30 s; garbage is ignored."""
+    replies = [
+        httpx.Response(503, headers={"retry-after": "2"}),  # longer than the backoff: 2 s
+        httpx.Response(429, headers={"retry-after": "inf"}),  # garbage: the backoff alone
+        httpx.Response(429, headers={"retry-after": "999"}),  # capped at 30 s
+        httpx.Response(502),  # no header: the backoff (ceiling 0.1 * 2**3)
+        httpx.Response(200, json={"choices": []}),
+    ]
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    monkeypatch.setattr(openai_engine.asyncio, "sleep", sleep)
+    engine = OpenAIEngine("http://upstream.test/v1", "judge", retries=len(replies) - 1)
+    engine._client = httpx.AsyncClient(
+        base_url=engine.base_url, transport=httpx.MockTransport(lambda request: replies.pop(0))
+    )
+    try:
+        assert await engine._post({}) == {"choices": []}
+    finally:
+        await engine._client.aclose()
+    assert waits[0] == 2.0
+    assert 0.1 <= waits[1] <= 0.2
+    assert waits[2] == 30.0
+    assert 0.4 <= waits[3] <= 0.8

@@ -1,4 +1,4 @@
-"""Format check, answer extraction and the candidate policy (DESIGN section 6).
+"""Format check, answer extraction and the candidate policy (docs/outcome-verifier.md, Pipeline of one item).
 
 Policy: the graded text is the `<answer>` block after `</think>` (or, by the answer-container
 setting, the text after it that holds a `\\boxed{}`); the think block is never searched, and there
@@ -13,6 +13,8 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass
 from typing import Literal
+
+from reward_server.scorers.outcome.scan import group_ends, top_level_positions, top_level_split
 
 _ANSWER = re.compile(r"<answer>(.*?)</answer>", re.DOTALL)
 _BOX_COMMAND = re.compile(r"\\(?:boxed|fbox)")
@@ -127,23 +129,6 @@ def strip_answer_tag(text: str) -> str:
     stripped = text.strip()
     match = _ANSWER.fullmatch(stripped)
     return match.group(1).strip() if match else stripped
-
-
-def group_ends(text: str, open_char: str = "{", close_char: str = "}") -> dict[int, int]:
-    """Opener index -> index just past its closer, for every `open_char` in `text`; openers that
-    never close are absent.
-
-    One pass with a stack, so that callers look groups up in O(1): a scan per lookup is quadratic
-    on a text full of groups that never close.
-    """
-    ends: dict[int, int] = {}
-    stack: list[int] = []
-    for match in re.finditer(f"[{re.escape(open_char + close_char)}]", text):
-        if match.group() == open_char:
-            stack.append(match.start())
-        elif stack:
-            ends[stack.pop()] = match.end()
-    return ends
 
 
 def boxed_contents(text: str) -> list[str]:
@@ -409,27 +394,12 @@ def _outer(text: str) -> str:
 def equation_sides(candidate: str, reference: str) -> list[str]:
     """The sides of `a = b = c` when the reference is no equation, a leading lone variable
     dropped (`x = 3` is the value 3): one side is the value; several must all be equal."""
-    if len(_top_level_split(reference, "=")) > 1:
+    if len(top_level_split(reference, "=")) > 1:
         return [candidate]
-    sides = [side.strip() for side in _top_level_split(candidate, "=")]
+    sides = [side.strip() for side in top_level_split(candidate, "=")]
     if len(sides) > 1 and _SINGLE_VARIABLE.match(sides[0]):
         sides = sides[1:]
     return sides if all(sides) else [candidate]
-
-
-def _top_level_split(text: str, separator: str) -> list[str]:
-    """`text` split at `separator` outside brackets and braces (`\\sum_{k=1}` is not split)."""
-    parts, depth, start = [], 0, 0
-    for index, char in enumerate(text):
-        if char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth -= 1
-        elif char == separator and depth == 0:
-            parts.append(text[start:index])
-            start = index + 1
-    parts.append(text[start:])
-    return parts
 
 
 _REJECTION = re.compile(
@@ -478,15 +448,7 @@ def is_list(text: str) -> bool:
         return False
     if _LIST_WORD.search(text):
         return True
-    depth = 0
-    for char in text:
-        if char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth -= 1
-        elif char in ",;" and depth == 0:
-            return True
-    return False
+    return next(top_level_positions(text, ",;"), None) is not None
 
 
 def _squash(text: str) -> str:

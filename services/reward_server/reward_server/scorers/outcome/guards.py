@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 
-from reward_server.scorers.outcome.extract import group_ends
+from reward_server.scorers.outcome.scan import group_ends, max_depth
 
 MAX_NESTING_DEPTH = 48
 MAX_DIGITS = 400
@@ -23,7 +23,6 @@ MAX_FACTORIAL = 1_000
 
 # Runs are matched from their first character and quantifiers that could only give characters
 # back to a match that then fails are possessive, so that no pattern rescans a run.
-_BRACKET = re.compile(r"[(\[{)\]}]")
 _DIGIT_RUN = re.compile(rf"(?<!\d)\d{{{MAX_DIGITS + 1}}}")
 _FACTORIAL = re.compile(r"(?<!\d)(\d++)\s*+!")
 _GROUP_FACTORIAL = re.compile(r"[)}]\s*+!")
@@ -40,13 +39,7 @@ def refusal_reason(text: str, max_chars: int) -> str | None:
     """Why `text` must not be parsed symbolically, or None when it is safe to try."""
     if len(text) > max_chars:
         return f"answer_too_long: {len(text)} characters (limit {max_chars})"
-    depth = deepest = 0
-    for bracket in _BRACKET.finditer(text):
-        if bracket.group() in "([{":
-            depth += 1
-            deepest = max(deepest, depth)
-        else:
-            depth -= 1
+    deepest = max_depth(text)
     if deepest > MAX_NESTING_DEPTH:
         return f"nesting_too_deep: {deepest} levels (limit {MAX_NESTING_DEPTH})"
     if _DIGIT_RUN.search(text):
@@ -66,7 +59,9 @@ class _Scan:
         self.text = text
         self.brace_ends = group_ends(text, "{", "}")
         self.paren_ends = group_ends(text, "(", ")")
-        self.openers = _openers(text)
+        # closer index -> its opener, `{`/`(` and `}`/`)` counted alike (what a scan backwards from
+        # the closer, counting depth, finds)
+        self.openers = {end - 1: start for start, end in group_ends(text, "{(", "})").items()}
         # Matches of _NUMERIC_POWER never overlap, so finditer finds all of them, and their ends
         # grow with their starts.
         powers = list(_NUMERIC_POWER.finditer(text))
@@ -115,19 +110,6 @@ class _Scan:
         if index >= 0 and position < self.filler_ends[index] and self.text[position] != "}":
             return self.filler_ends[index]
         return position
-
-
-def _openers(text: str) -> dict[int, int]:
-    """Closer index -> its opener, `{`/`(` and `}`/`)` counted alike (what a scan backwards from
-    the closer, counting depth, finds)."""
-    openers: dict[int, int] = {}
-    stack: list[int] = []
-    for bracket in re.finditer(r"[{()}]", text):
-        if bracket.group() in "{(":
-            stack.append(bracket.start())
-        elif stack:
-            openers[bracket.start()] = stack.pop()
-    return openers
 
 
 def _operand(scan: _Scan, start: int) -> tuple[int, Span]:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from fractions import Fraction
 
 from reward_server.scorers.outcome.extract import ALTERNATIVE, strip_math_delimiters
+from reward_server.scorers.outcome.scan import top_level_split
 
 # Format characters (zero-width space and joiners, soft hyphen, direction marks, BOM): invisible,
 # and a number with one inside is still that number.
@@ -331,17 +332,8 @@ def expand_plus_minus(text: str) -> str:
 
 
 def _split_commas(text: str) -> list[str]:
-    parts, depth, start = [], 0, 0
-    for index, char in enumerate(text):
-        if char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth -= 1
-        elif char == "," and depth == 0:
-            parts.append(text[start:index].strip())
-            start = index + 1
-    parts.append(text[start:].strip())
-    return parts
+    """`text` split at its top-level commas, each part stripped."""
+    return [part.strip() for part in top_level_split(text, ",")]
 
 
 def _looks_like_interval(text: str) -> bool:

@@ -57,6 +57,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
 
+from reward_proto.response import ANSWER_OPEN, final_answer_span
+
 from reward_server.scorers.thinking.injection import JudgeDirected, judge_directed, normalized
 from reward_server.scorers.thinking.judge import JudgeInput, JudgeOutcome
 
@@ -528,18 +530,11 @@ def _padding(reasoning: str, units: Sequence[tuple[int, int]], steps: Sequence[_
     return padding
 
 
-def _final_block(response: str) -> tuple[int, int] | None:
-    """Span of the text inside the last closed `<answer>...</answer>`, if any."""
-    close = response.rfind("</answer>")
-    opening = response.rfind("<answer>", 0, close) if close >= 0 else -1
-    return (opening + len("<answer>"), close) if opening >= 0 else None
-
-
 def _reasoning_of(response: str) -> str:
     """Everything before the final answer block, `<think>` tags removed: every think block and
     any text between `</think>` and the answer is reasoning the judge sees."""
-    block = _final_block(response)
-    before = response[: block[0] - len("<answer>")] if block else response
+    block = final_answer_span(response)
+    before = response[: block[0] - len(ANSWER_OPEN)] if block else response
     return before.replace("<think>", "\n").replace("</think>", "\n")
 
 
@@ -550,7 +545,7 @@ def judge_trace(response: str, question: str = "") -> RulesVerdict:
     reasoning = _reasoning_of(response)
     units = _units(reasoning)
     steps = _steps(reasoning, units)
-    block = _final_block(response)
+    block = final_answer_span(response)
     final = _as_number(response[block[0] : block[1]]) if block else None
     grounded = _grounded(steps, question)
     checks = _checks(steps, final)

@@ -1,17 +1,18 @@
 """A remote OpenAI-compatible judge (for example a `vllm serve` container), the way SophiaVL-R1
 itself talks to its judge. Pooled client, per-call deadline, retries only on connect errors, 5xx
-and 429, and a health probe that takes the server out of readiness while the upstream is down."""
+and 429 (with `reward_proto.retry`'s backoff, the upstream's `Retry-After` a floor on it), and a
+health probe that takes the server out of readiness while the upstream is down."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-import random
 from collections.abc import Sequence
 from typing import Any
 
 import httpx
+from reward_proto.retry import backoff_delay, parse_retry_after
 
 from reward_server.scorers.thinking.engines.base import Completion, EngineUnavailable, gather_completions
 from reward_server.scorers.thinking.prompt import JudgePrompt
@@ -19,6 +20,10 @@ from reward_server.scorers.thinking.prompt import JudgePrompt
 logger = logging.getLogger(__name__)
 
 _RETRY_STATUSES = {429, 500, 502, 503, 504}
+_BACKOFF_BASE_S = 0.1
+_BACKOFF_MAX_S = 5.0
+# The longest an upstream's `Retry-After` makes one call wait before its next try.
+_RETRY_AFTER_MAX_S = 30.0
 _CHARS_PER_TOKEN = 4
 
 
@@ -116,7 +121,7 @@ class OpenAIEngine:
                 self._healthy = False
                 if last:
                     raise EngineUnavailable(f"upstream judge unreachable: {exc}") from exc
-                await asyncio.sleep(_backoff(attempt, None))
+                await asyncio.sleep(_backoff(attempt))
                 continue
             if response.status_code in _RETRY_STATUSES and not last:
                 await asyncio.sleep(_backoff(attempt, response.headers.get("retry-after")))
@@ -167,11 +172,11 @@ class OpenAIEngine:
         )
 
 
-def _backoff(attempt: int, retry_after: str | None) -> float:
-    if retry_after is not None:
-        with contextlib.suppress(ValueError):
-            return min(30.0, float(retry_after))
-    return float(min(5.0, 0.1 * 2**attempt) * (0.5 + random.random()))
+def _backoff(attempt: int, retry_after: str | None = None) -> float:
+    """The wait before the retry after attempt `attempt` (0 for the first), at least the
+    upstream's `Retry-After` (up to 30 s)."""
+    floor = parse_retry_after(retry_after, max_s=_RETRY_AFTER_MAX_S)
+    return backoff_delay(attempt, base_s=_BACKOFF_BASE_S, max_s=_BACKOFF_MAX_S, retry_after=floor)
 
 
 def _local_tokenizer(model: str) -> Any:
