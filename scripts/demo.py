@@ -56,9 +56,9 @@ def service(scorer: str, port: int, *extra: str) -> Iterator[str]:
 
 
 def main() -> int:
+    from tiny_models.policy import build_tiny_policy
     from trust_grpo.cli import parse_train_args
     from trust_grpo.run import run_training
-    from trust_grpo.tiny_policy import build_tiny_policy
 
     (ROOT / "runs").mkdir(exist_ok=True)
     if not (POLICY / "config.json").exists():

@@ -39,7 +39,7 @@ EOF
 "$PY" - <<'EOF'
 # fail the setup here, not in the tests, if a module verl's trainer or the services need is missing
 import hydra, ray, torch, transfer_queue, verl
-import reward_server.cli, trust_grpo.verl_plugin
+import reward_server.cli, tiny_models.text, trust_grpo.verl_plugin  # tiny_models: tests/verl's tokenizer
 import verl.experimental.reward_loop.reward_loop, verl.trainer.ppo.v1.trainer_base
 
 assert torch.__version__.startswith("2.13.0"), torch.__version__

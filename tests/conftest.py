@@ -32,6 +32,6 @@ def server_dir(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def tiny_judge(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The tiny Qwen2 judge, built offline once per session (about 25 s)."""
-    from reward_server.tiny_model import build_tiny_model
+    from tiny_models.judge import build_tiny_model
 
     return build_tiny_model(tmp_path_factory.mktemp("models") / "tiny-judge")

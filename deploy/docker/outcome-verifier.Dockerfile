@@ -9,9 +9,12 @@ WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY proto ./proto
 COPY services ./services
-# The core dependencies only: no judge engine, no torch.
+# The core dependencies only: no judge engine, no torch. Without tools/ there is no tiny_models
+# package; the `tiny-models` script pyproject declares would point at nothing.
 RUN /opt/venv/bin/pip install . \
- && /opt/venv/bin/python -c "import reward_server, math_verify"
+ && rm /opt/venv/bin/tiny-models \
+ && /opt/venv/bin/python -c "import reward_server, math_verify" \
+ && ! /opt/venv/bin/python -c "import tiny_models" 2>/dev/null
 
 FROM ${PYTHON_IMAGE}
 # The server listens on all interfaces, so it needs a key, REWARD_SERVER_API_KEY_FILE (a mounted

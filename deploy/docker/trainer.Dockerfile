@@ -1,8 +1,13 @@
 # The Trust-GRPO trainer on a CUDA PyTorch base (also runs on CPU: the compose `cpu` profile).
 # Build from the repository root:
 #   docker build -f deploy/docker/trainer.Dockerfile -t sophia/trainer .
+#   docker build -f deploy/docker/trainer.Dockerfile --target tiny-models -t sophia/tiny-models .
+# Two images from one environment: `trainer`, the last stage and so the default, and `tiny-models`,
+# the offline model builders of tools/tiny_models (compose's one-shot `tiny-policy` job builds the
+# toy policy with it). Only the `tiny-models` stage copies tools/: the trainer image has no
+# tiny_models, which is a development tool, not part of the services.
 ARG TORCH_IMAGE=pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime
-FROM ${TORCH_IMAGE}
+FROM ${TORCH_IMAGE} AS runtime
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -16,15 +21,32 @@ COPY pyproject.toml README.md ./
 COPY proto ./proto
 COPY services ./services
 COPY deploy/trainer ./deploy/trainer
-# torch comes with the base image (torch>=2.4 is satisfied, so pip keeps it).
+# torch comes with the base image (torch>=2.4 is satisfied, so pip keeps it). Without tools/ there
+# is no tiny_models package; the `tiny-models` script pyproject declares would point at nothing.
 RUN python -m pip install ".[trainer]" \
+ && rm "$(command -v tiny-models)" \
  && python -c "import torch, trust_grpo" \
+ && ! python -c "import tiny_models" 2>/dev/null \
  && useradd --create-home --uid 10001 app \
  && mkdir -p /models/huggingface /runs /data \
  && chown -R app:app /models /runs /data /opt/app
 
 USER app
 VOLUME ["/models", "/runs"]
+
+# `--target tiny-models`: the trainer's environment plus tools/tiny_models.
+FROM runtime AS tiny-models
+USER root
+COPY tools ./tools
+# The project again, now with tools/: pip replaces the installed copy; its dependencies are there.
+RUN python -m pip install --no-deps . \
+ && python -c "import tiny_models.policy"
+USER app
+ENTRYPOINT ["tiny-models"]
+CMD ["policy", "--out", "/models/tiny-policy"]
+
+# The default target: the trainer.
+FROM runtime AS trainer
 EXPOSE 9400
 ENTRYPOINT ["trust-grpo"]
 CMD ["train", "--config", "services/trainer/configs/paper.yaml", "--output-dir", "/runs", "--metrics-port", "9400", "--no-progress"]

@@ -5,13 +5,16 @@ a `Settings` (with the key the platform provides: compose's `.env`, a mounted Ku
 for a bare image the key `docker run` would be given), `trust-grpo train` configs load with their
 overrides.
 
-The console scripts are looked up in the installed distribution's entry points and their typer
-apps are invoked in-process (a subprocess per command costs 2-3 s of imports each)."""
+The console scripts are looked up in the installed distribution's entry points and run in-process
+(a subprocess per command costs 2-3 s of imports each): `reward-server`'s parser, the typer apps of
+the others."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib
+import io
 import json
 import os
 import re
@@ -35,6 +38,7 @@ from tests.deploy.conftest import (
     interpolate,
     parse_env_file,
 )
+from tests.deploy.dockerfiles import target_text, targets
 
 if TYPE_CHECKING:
     from reward_server.config import Settings
@@ -84,32 +88,35 @@ def pre_stop_seconds(container: dict[str, Any]) -> float | None:
     return float(found[1]) if found else None
 
 
-def dockerfile_instruction(dockerfile: Path, name: str) -> list[str]:
-    """The exec-form ENTRYPOINT or CMD of a Dockerfile (the last one), or []."""
-    found = re.findall(rf"^{name} (\[.*\])\s*$", dockerfile.read_text(), flags=re.MULTILINE)
+def dockerfile_instruction(dockerfile: Path, name: str, target: str | None = None) -> list[str]:
+    """The exec-form ENTRYPOINT or CMD of the image a Dockerfile builds for `target` (default: its
+    last stage), own or inherited from the stages it is built FROM, or []."""
+    found = re.findall(rf"^{name} (\[.*\])\s*$", target_text(dockerfile, target), flags=re.MULTILINE)
     return list(json.loads(found[-1])) if found else []
 
 
-def dockerfile_env(dockerfile: Path) -> dict[str, str]:
-    """ENV key=value pairs (continued lines joined)."""
-    text = dockerfile.read_text().replace("\\\n", " ")
+def dockerfile_env(dockerfile: Path, target: str | None = None) -> dict[str, str]:
+    """ENV key=value pairs of the image built for `target`, inherited ones included."""
+    text = target_text(dockerfile, target)
     env: dict[str, str] = {}
     for line in re.findall(r"^ENV (.+)$", text, flags=re.MULTILINE):
         env.update(dict(re.findall(r"(\w+)=(\S+)", line)))
     return env
 
 
-def image_dockerfiles(compose: dict[str, Any]) -> dict[str, Path]:
-    """Image repository (no tag) -> the Dockerfile compose builds it from."""
+def image_dockerfiles(compose: dict[str, Any]) -> dict[str, tuple[Path, str | None]]:
+    """Image repository (no tag) -> the Dockerfile compose builds it from, and the build target."""
     images = {}
     for service in compose["services"].values():
         build = service.get("build")
         if isinstance(build, dict) and "image" in service:
-            images[service["image"].rsplit(":", 1)[0]] = REPO / build["dockerfile"]
+            images[service["image"].rsplit(":", 1)[0]] = (REPO / build["dockerfile"], build.get("target"))
     return images
 
 
-def pod_commands(where: str, doc: dict[str, Any], images: dict[str, Path]) -> list[Command]:
+def pod_commands(
+    where: str, doc: dict[str, Any], images: dict[str, tuple[Path, str | None]]
+) -> list[Command]:
     """The commands of a Kubernetes workload's containers, as the kubelet starts them."""
     pod = doc["spec"]["template"]["spec"]
     secret_volumes = {
@@ -117,12 +124,12 @@ def pod_commands(where: str, doc: dict[str, Any], images: dict[str, Path]) -> li
     }
     commands = []
     for container in pod["containers"]:
-        dockerfile = images[container["image"].rsplit(":", 1)[0]]
+        dockerfile, target = images[container["image"].rsplit(":", 1)[0]]
         # Kubernetes: `command` replaces ENTRYPOINT and drops CMD; `args` replaces CMD
-        entrypoint = container.get("command") or dockerfile_instruction(dockerfile, "ENTRYPOINT")
-        default_cmd = [] if "command" in container else dockerfile_instruction(dockerfile, "CMD")
+        entrypoint = container.get("command") or dockerfile_instruction(dockerfile, "ENTRYPOINT", target)
+        default_cmd = [] if "command" in container else dockerfile_instruction(dockerfile, "CMD", target)
         argv = [*entrypoint, *(container.get("args") or default_cmd)]
-        env = {**dockerfile_env(dockerfile)}
+        env = {**dockerfile_env(dockerfile, target)}
         env.update({e["name"]: e["value"] for e in container.get("env", []) if "value" in e})
         mounts = []
         for mount in container.get("volumeMounts", []):
@@ -152,20 +159,23 @@ def collect() -> list[Command]:
     dot_env = parse_env_file(filled_env_example())  # compose's `.env`, filled in as the README says
     commands = []
     for dockerfile in sorted((DEPLOY / "docker").glob("*.Dockerfile")):
-        argv = dockerfile_instruction(dockerfile, "ENTRYPOINT") + dockerfile_instruction(dockerfile, "CMD")
-        commands.append(Command(dockerfile.name, tuple(argv), tuple(dockerfile_env(dockerfile).items())))
+        for image in targets(dockerfile):  # the default image, and e.g. trainer.Dockerfile:tiny-models
+            argv = dockerfile_instruction(dockerfile, "ENTRYPOINT", image)
+            argv += dockerfile_instruction(dockerfile, "CMD", image)
+            where = dockerfile.name if image is None else f"{dockerfile.name}:{image}"
+            commands.append(Command(where, tuple(argv), tuple(dockerfile_env(dockerfile, image).items())))
     for name, service in compose["services"].items():
         build = service.get("build")
         if not isinstance(build, dict):
             continue  # third-party images (prometheus, grafana)
-        dockerfile = REPO / build["dockerfile"]
+        dockerfile, target = REPO / build["dockerfile"], build.get("target")
         # as in `docker run --entrypoint`: a new entrypoint drops the image's CMD
-        entrypoint = service.get("entrypoint") or dockerfile_instruction(dockerfile, "ENTRYPOINT")
-        default_cmd = [] if "entrypoint" in service else dockerfile_instruction(dockerfile, "CMD")
+        entrypoint = service.get("entrypoint") or dockerfile_instruction(dockerfile, "ENTRYPOINT", target)
+        default_cmd = [] if "entrypoint" in service else dockerfile_instruction(dockerfile, "CMD", target)
         argv = [*entrypoint, *(service.get("command") or default_cmd)]
         # image ENV, then env_file, then `environment` (interpolated from .env), as compose does
         env = {
-            **dockerfile_env(dockerfile),
+            **dockerfile_env(dockerfile, target),
             **(dot_env if service.get("env_file") == ".env" else {}),
             **{k: interpolate(str(v), dot_env) for k, v in (service.get("environment") or {}).items()},
         }
@@ -190,7 +200,7 @@ def run_help(argv: tuple[str, ...]) -> subprocess.CompletedProcess[str]:
 
 @functools.cache
 def console_script(program: str) -> typer.Typer:
-    """The typer app behind an installed console script (`reward-server`, `trust-grpo`)."""
+    """The typer app behind an installed console script (`trust-grpo`, `tiny-models`)."""
     (entry_point,) = entry_points(group="console_scripts", name=program)
     module = importlib.import_module(entry_point.module)
     assert callable(getattr(module, entry_point.attr)), entry_point
@@ -201,6 +211,13 @@ def console_script(program: str) -> typer.Typer:
 
 
 def invoke_help(program: str, args: tuple[str, ...]) -> tuple[int, str]:
+    if program == "reward-server":  # argparse, from the settings models
+        from reward_server.cli import parse
+
+        shown = io.StringIO()
+        with contextlib.redirect_stdout(shown), pytest.raises(SystemExit) as exited:
+            parse([*args, "--help"])
+        return int(exited.value.code or 0), shown.getvalue()
     result = CliRunner().invoke(
         console_script(program), [*args, "--help"], terminal_width=200, env={"NO_COLOR": "1"}
     )
@@ -275,7 +292,9 @@ def test_every_deployment_command_was_collected() -> None:
 def test_command_runs_a_real_entry_point_with_valid_settings(command: Command, tmp_path: Path) -> None:
     assert command.argv, f"{command.where}: no command"
     program, args = local_program(command.argv)
-    assert program in {"reward-server", "trust-grpo"}, f"{command.where}: unknown program {program}"
+    assert program in {"reward-server", "trust-grpo", "tiny-models"}, (
+        f"{command.where}: unknown program {program}"
+    )
     exit_code, output = invoke_help(program, args)
     assert exit_code == 0, f"{command.where}: `{program} {' '.join(args)}` rejected:\n{output}"
     for name in flags(args):

@@ -1,4 +1,5 @@
-"""docker-compose.yml (DESIGN section 9): validity, GPU reservations, health, profiles, Dockerfiles."""
+"""docker-compose.yml (docs/architecture.md, Deployment): validity, GPU reservations, health,
+profiles, Dockerfiles."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from tests.deploy.conftest import (
     parse_env_file,
     run_tool,
 )
+from tests.deploy.dockerfiles import stages, target_text, targets
 
 GPU_STACK = {"thinking-reward", "outcome-verifier", "trainer", "prometheus", "grafana"}
 CPU_STACK = {"thinking-reward-cpu", "tiny-policy", "outcome-verifier", "trainer-cpu", "prometheus", "grafana"}
@@ -149,17 +151,21 @@ def test_prometheus_targets_exist_in_both_profiles(raw_compose: dict[str, Any]) 
 @pytest.mark.parametrize("dockerfile", DOCKERFILES, ids=lambda p: p.name)
 def test_dockerfiles_pin_their_base_and_drop_root(dockerfile: Path) -> None:
     text = dockerfile.read_text()
+    all_stages = stages(dockerfile)
     bases = re.findall(r"^ARG \w+_IMAGE=(\S+)$", text, flags=re.MULTILINE)
-    bases += [b for b in re.findall(r"^FROM (\S+)", text, flags=re.MULTILINE) if "$" not in b]
+    stage_names = {stage.name for stage in all_stages}
+    bases += [stage.base for stage in all_stages if "$" not in stage.base and stage.base not in stage_names]
     assert bases, "no base image"
     for base in bases:
         tag = base.rsplit(":", 1)[1] if ":" in base.split("/")[-1] else ""
         assert tag, f"{dockerfile.name}: base image {base} has no tag"
         assert tag != "latest", f"{dockerfile.name}: base image {base} is not pinned"
-    users = re.findall(r"^USER (\S+)$", text, flags=re.MULTILINE)
-    assert users, f"{dockerfile.name} never switches user"
-    assert users[-1] not in {"root", "0"}, f"{dockerfile.name} runs as root"
-    assert "ENTRYPOINT [" in text
+    for image in targets(dockerfile):  # every image it builds: the default and e.g. `tiny-models`
+        built = target_text(dockerfile, image)
+        users = re.findall(r"^USER (\S+)$", built, flags=re.MULTILINE)
+        assert users, f"{dockerfile.name} ({image or 'default'}) never switches user"
+        assert users[-1] not in {"root", "0"}, f"{dockerfile.name} ({image or 'default'}) runs as root"
+        assert "ENTRYPOINT [" in built
 
 
 def test_outcome_image_is_multi_stage_with_a_readiness_healthcheck() -> None:

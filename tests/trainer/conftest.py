@@ -11,7 +11,7 @@ from tests.servers import RunningServer, start_server
 @pytest.fixture(scope="session")
 def tiny_policy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny policy with a very short warm-up: writes the format, rarely the right answer."""
-    from trust_grpo.tiny_policy import build_tiny_policy
+    from tiny_models.policy import build_tiny_policy
 
     return build_tiny_policy(tmp_path_factory.mktemp("models") / "tiny-policy", warmup_steps=40)
 

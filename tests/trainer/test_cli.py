@@ -1,11 +1,16 @@
-"""`trust-grpo`: help, and clear exits for bad configs and a resume with nothing to resume."""
+"""`trust-grpo`: help from the config models, and clear exits for bad configs and a resume with
+nothing to resume."""
 
 from __future__ import annotations
 
+import inspect
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
-from trust_grpo.cli import app
+from trust_grpo.cli import app, train
+from trust_grpo.config import TrustGRPOConfig
+from trust_grpo.run import RunArguments
 from typer.testing import CliRunner
 
 runner = CliRunner()
@@ -15,7 +20,7 @@ def test_help_lists_the_commands() -> None:
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
     assert "train" in result.output
-    assert "make-policy" in result.output
+    assert "make-policy" not in result.output  # the tiny policy is `tiny-models policy` (tools/)
 
 
 def test_train_help_lists_trls_settings_and_ours() -> None:
@@ -23,6 +28,41 @@ def test_train_help_lists_trls_settings_and_ours() -> None:
     assert result.exit_code == 0
     for flag in ("--num_generations", "--beta", "--outcome_url", "--trust_mode", "--policy", "--resume"):
         assert flag in result.output
+    assert "--no-progress" in result.output
+
+
+def test_train_help_is_the_docstring_and_every_field_with_its_help() -> None:
+    result = runner.invoke(app, ["train", "--help"], terminal_width=200, env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    assert "Exit codes: 0 done, 2" in " ".join(result.output.split())
+    text = "".join(result.output.split())  # argparse wraps the help texts, also after hyphens
+    assert "".join(inspect.cleandoc(train.__doc__ or "").split()) in text
+    for model in (RunArguments, TrustGRPOConfig):
+        for item in fields(model):
+            assert f"--{item.name}" in text, item.name
+            help_text = "".join(str(item.metadata.get("help", "")).split()).replace("%%", "%")
+            assert help_text in text, item.name
+
+
+@pytest.mark.parametrize(
+    ("line", "key"),
+    [("polcy: p", "polcy"), ("env: {A: 1}\nlr: 1", "lr")],
+    ids=["a misspelt required key", "next to env"],
+)
+def test_an_unknown_key_is_named_before_anything_else(tmp_path: Path, line: str, key: str) -> None:
+    config = tmp_path / "bad.yaml"
+    config.write_text(f"{line}\nuse_cpu: true\nbf16: false\n")
+    result = runner.invoke(app, ["train", "--config", str(config)])
+    assert result.exit_code == 2
+    assert f"unknown keys in the config file: {key} " in result.output
+
+
+def test_an_unknown_flag_exits_2_and_is_named(tmp_path: Path) -> None:
+    config = tmp_path / "c.yaml"
+    config.write_text("policy: p\nuse_cpu: true\nbf16: false\n")
+    result = runner.invoke(app, ["train", "--config", str(config), "--group_size", "8"])
+    assert result.exit_code == 2
+    assert "unknown flags: --group_size 8" in result.output
 
 
 @pytest.mark.parametrize(

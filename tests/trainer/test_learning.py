@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+from tiny_models.policy import build_tiny_policy
 from trust_grpo.cli import parse_train_args
 from trust_grpo.run import run_training
-from trust_grpo.tiny_policy import build_tiny_policy
 
 from tests.servers import RunningServer
 

@@ -64,7 +64,7 @@ def verl_config(overrides: list[str]) -> Any:
 @pytest.fixture(scope="session")
 def tokenizer_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny byte-level tokenizer (the project's offline builder), saved where verl can load it."""
-    from reward_server.tiny_model import build_tokenizer
+    from tiny_models.text import build_tokenizer
 
     corpus = ["<think>12*3 = 36</think><answer>36</answer>", "What is 3 times 12? \\frac{1}{2} 0.5"] * 20
     path = tmp_path_factory.mktemp("tokenizer")

@@ -1,71 +1,78 @@
-"""`trust-grpo`: train with a YAML config, or build the toy task's tiny policy."""
+"""`trust-grpo train`: one run from a YAML config and flags. Every key, its help and its default
+come from the config models (`RunArguments`, `TrustGRPOConfig`) through TRL's own parser."""
 
 from __future__ import annotations
 
+import argparse
+import inspect
 import warnings
 from collections.abc import Sequence
-from dataclasses import fields
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Any
 
 import typer
+from trl.scripts.utils import TrlParser
 
 if TYPE_CHECKING:
-    from trl.scripts.utils import TrlParser
-
     from trust_grpo.config import TrustGRPOConfig
     from trust_grpo.run import RunArguments
 
-TRAIN_USAGE = """\
-trust-grpo train --config FILE [--KEY VALUE ...]
+app = typer.Typer(add_completion=False, no_args_is_help=True)
 
-  --config FILE   YAML with any of the keys below (TRL's GRPOConfig names, the run's and
-                  Trust-GRPO's); flags given after it override the file.
-  --resume        continue from the newest checkpoint in output_dir.
-  --no-progress   no progress bar.
-Exit codes: 0 done, 2 bad config or nothing to resume, 3 the reward services failed (a checkpoint
-was written; rerun with --resume).
-"""
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Trust-GRPO trainer.")
+_VLLM_VERSION_WARNING = "TRL currently supports vLLM versions"  # TRL's, on import: not ours to act on
+
+
+@app.callback()
+def trainer() -> None:
+    """Trust-GRPO trainer."""
+    warnings.filterwarnings("ignore", message=_VLLM_VERSION_WARNING)
+
+
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
+    """The command's docstring as written, then every key with its help and default."""
+
+
+class TrainParser(TrlParser):
+    """TRL's parser, refusing config-file keys that no model has as soon as the file is read
+    (TRL hands them back only after parsing, so a misspelt `polcy:` would surface as a missing
+    `--policy`)."""
+
+    def set_defaults_with_config(self, **kwargs: Any) -> list[str]:
+        unused = super().set_defaults_with_config(**kwargs)
+        if unused:
+            keys = sorted(flag.removeprefix("--") for flag in unused[::2])  # TRL's `--key value` pairs
+            raise ValueError(
+                f"unknown keys in the config file: {', '.join(keys)} (see `trust-grpo train --help`)"
+            )
+        return unused
+
+
+def train_parser() -> TrainParser:
+    """The parser over the run's keys and `TrustGRPOConfig`'s (TRL's and ours); its help is the
+    `train` command's docstring followed by the models' fields."""
+    warnings.filterwarnings("ignore", message=_VLLM_VERSION_WARNING)
+    from trust_grpo.config import TrustGRPOConfig
+    from trust_grpo.run import RunArguments
+
+    return TrainParser(
+        [RunArguments, TrustGRPOConfig],  # type: ignore[list-item]
+        prog="trust-grpo train",
+        usage=argparse.SUPPRESS,  # the docstring's first line is the usage; argparse's would list every flag
+        description=inspect.cleandoc(train.__doc__ or ""),
+        formatter_class=_HelpFormatter,
+    )
 
 
 def parse_train_args(argv: Sequence[str]) -> tuple[RunArguments, TrustGRPOConfig]:
-    """`--config FILE` (YAML in TRL's names plus ours) and `--key value` overrides, TRL's way.
+    """`--config FILE` and `--key value` flags, TRL's way: the file sets keys, flags override them.
 
-    Raises `ValueError` for a config that is not valid; argparse exits 2 on malformed flags.
+    Raises `ValueError` for an unknown key or flag and for a value the models refuse; argparse
+    exits 2 on malformed flags.
     """
-    from trust_grpo.config import TrustGRPOConfig
-    from trust_grpo.run import RunArguments
-
-    argv = list(argv)
-    if "--config" in argv[:-1]:
-        _refuse_unknown_keys(Path(argv[argv.index("--config") + 1]), RunArguments, TrustGRPOConfig)
-    run, config = train_parser().parse_args_and_config(argv)
+    run, config, unused = train_parser().parse_args_and_config(list(argv), return_remaining_strings=True)
+    if unused:
+        raise ValueError(f"unknown flags: {' '.join(unused)} (see `trust-grpo train --help`)")
     return run, config
-
-
-def train_parser() -> TrlParser:
-    """TRL's parser over the run's keys and `TrustGRPOConfig` (TRL's and ours)."""
-    warnings.filterwarnings("ignore", message="TRL currently supports vLLM versions")
-    from trl.scripts.utils import TrlParser
-
-    from trust_grpo.config import TrustGRPOConfig
-    from trust_grpo.run import RunArguments
-
-    return TrlParser([RunArguments, TrustGRPOConfig], prog="trust-grpo train")  # type: ignore[list-item]
-
-
-def _refuse_unknown_keys(path: Path, *models: type) -> None:
-    import yaml
-
-    raw = yaml.safe_load(path.read_text())
-    if not isinstance(raw, dict):
-        raise ValueError(f"{path}: the config must be a mapping of keys to values")
-    known = {item.name for model in models for item in fields(model)} | {"env"}
-    unknown = sorted(set(raw) - known)
-    if unknown:
-        raise ValueError(f"{path}: unknown keys {', '.join(unknown)} (see `trust-grpo train --help`)")
 
 
 @app.command(
@@ -73,14 +80,16 @@ def _refuse_unknown_keys(path: Path, *models: type) -> None:
     add_help_option=False,
 )
 def train(ctx: typer.Context) -> None:
-    """Train with Trust-GRPO: `trust-grpo train --config FILE [--resume] [--KEY VALUE ...]`.
+    """Train with Trust-GRPO: `trust-grpo train --config FILE [--KEY VALUE ...]`.
 
-    Every key of TRL's GRPOConfig, of Trust-GRPO and of the run (`policy`, `dataset`, ...) can be
-    set in the YAML file or as a flag; `trust-grpo train --help` lists them. Exit codes: 2 for a
-    bad config, 3 when the reward services failed (a checkpoint was written; rerun with --resume).
+    FILE is YAML whose keys are the options below (TRL's GRPOConfig, Trust-GRPO's and the run's),
+    with an optional `env:` mapping of environment variables to set; flags given after it override
+    the file. Keys and flags alike are refused when no model has them.
+
+    Exit codes: 0 done, 2 a bad config or nothing to resume, 3 the reward services failed (a
+    checkpoint was written; rerun with --resume).
     """
     if {"-h", "--help"} & set(ctx.args):
-        typer.echo(TRAIN_USAGE)
         typer.echo(train_parser().format_help())
         return
     from trust_grpo.run import RunRefused, run_training
@@ -106,23 +115,6 @@ def train(ctx: typer.Context) -> None:
             f"({gain:+.1f} points)"
         )
     typer.echo(f"run directory: {config.output_dir}")
-
-
-@app.command("make-policy")
-def make_policy(
-    out: Annotated[Path, typer.Option(help="Output directory.")] = Path("models/tiny-policy"),
-    seed: Annotated[int, typer.Option(help="Seed of weights, tokenizer corpus and warm-up data.")] = 0,
-    warmup_steps: Annotated[int, typer.Option(help="Supervised warm-up steps (batch 32).")] = 800,
-    guess_share: Annotated[
-        float,
-        typer.Option(min=0.0, max=1.0, help="Share of warm-up targets that guess instead of reasoning."),
-    ] = 0.6,
-) -> None:
-    """Build the toy task's tiny policy (local tokenizer, random init, warm-up on a mix of
-    reasoned and guessed answers; about 3 minutes on 2 cores)."""
-    from trust_grpo.tiny_policy import build_tiny_policy
-
-    typer.echo(build_tiny_policy(out, seed=seed, warmup_steps=warmup_steps, guess_share=guess_share))
 
 
 def main() -> None:

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from PIL import Image
-from reward_server.tiny_vl_model import NUM_QUERY_TOKENS
+from tiny_models.vl_judge import NUM_QUERY_TOKENS
 
 from tests.reward_server.scorers.thinking.judging import VLLM_ENV, assert_scored_or_error
 from tests.servers import RunningServer, start_server
@@ -34,7 +34,7 @@ def png_data_uri(color: tuple[int, int, int]) -> str:
 
 @pytest.fixture(scope="module")
 def tiny_vl_judge(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from reward_server.tiny_vl_model import build_tiny_vl_model
+    from tiny_models.vl_judge import build_tiny_vl_model
 
     return build_tiny_vl_model(tmp_path_factory.mktemp("models") / "tiny-vl-judge")
 

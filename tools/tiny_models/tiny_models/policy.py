@@ -1,6 +1,6 @@
-"""Create the toy task's tiny policy offline: a local tokenizer, random weights, a short warm-up.
+"""The toy task's tiny policy: a local tokenizer, random weights, a short supervised warm-up.
 
-    trust-grpo make-policy --out models/tiny-policy
+    tiny-models policy --out models/tiny-policy
 
 The warm-up is a short supervised pass on training problems whose targets mix reasoned traces
 (`<think>3 + 4 = 7.</think><answer>7</answer>`) with guesses (`<think>It is probably 9.</think>
@@ -14,11 +14,14 @@ from __future__ import annotations
 import itertools
 import json
 import random
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from trust_grpo.evaluate import chat_prompt
 from trust_grpo.toy import Problem, training_problems
+
+from tiny_models.text import build_tokenizer, tiny_qwen2_config
 
 CHAT_TEMPLATE = (
     "{% for message in messages %}"
@@ -29,8 +32,6 @@ CHAT_TEMPLATE = (
 
 
 def _tokenizer(seed: int, vocab_size: int) -> Any:
-    from reward_server.tiny_model import build_tokenizer
-
     problems = training_problems(seed)
     corpus = [
         f"{problem.question} {problem.reference_response}" for problem in itertools.islice(problems, 3000)
@@ -42,6 +43,27 @@ def guessed_response(problem: Problem, rng: random.Random) -> str:
     """A response that skips the reasoning and names a plausible number."""
     guess = rng.randint(1, 2 * problem.answer + 5)
     return f"<think>It is probably {guess}.</think><answer>{guess}</answer>"
+
+
+def _warm_up_rows(
+    tokenizer: Any, problems: Iterator[Problem], rng: random.Random, *, batch_size: int, guess_share: float
+) -> list[tuple[list[int], list[int]]]:
+    """(prompt ids, response ids) of one batch, a `guess_share` of the responses being guesses."""
+    rows = []
+    for _ in range(batch_size):
+        problem = next(problems)
+        prompt = tokenizer(
+            tokenizer.apply_chat_template(
+                chat_prompt(problem.question), tokenize=False, add_generation_prompt=True
+            ),
+            add_special_tokens=False,
+        )["input_ids"]
+        response = (
+            guessed_response(problem, rng) if rng.random() < guess_share else problem.reference_response
+        )
+        target = tokenizer(response + tokenizer.eos_token, add_special_tokens=False)["input_ids"]
+        rows.append((list(prompt), list(target)))
+    return rows
 
 
 def warm_up(
@@ -63,20 +85,7 @@ def warm_up(
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr)
     model.train()
     for _ in range(steps):
-        rows = []
-        for _ in range(batch_size):
-            problem = next(problems)
-            prompt = tokenizer(
-                tokenizer.apply_chat_template(
-                    chat_prompt(problem.question), tokenize=False, add_generation_prompt=True
-                ),
-                add_special_tokens=False,
-            )["input_ids"]
-            response = (
-                guessed_response(problem, rng) if rng.random() < guess_share else problem.reference_response
-            )
-            target = tokenizer(response + tokenizer.eos_token, add_special_tokens=False)["input_ids"]
-            rows.append((prompt, target))
+        rows = _warm_up_rows(tokenizer, problems, rng, batch_size=batch_size, guess_share=guess_share)
         width = max(len(p) + len(t) for p, t in rows)
         input_ids = torch.full((batch_size, width), tokenizer.pad_token_id)
         labels = torch.full((batch_size, width), -100)
@@ -104,7 +113,6 @@ def build_tiny_policy(
 ) -> Path:
     """Write a tiny warmed-up Qwen2 policy with its local tokenizer to `out`; returns `out`."""
     import torch
-    from reward_server.tiny_model import tiny_qwen2_config
     from transformers import Qwen2ForCausalLM
 
     out.mkdir(parents=True, exist_ok=True)

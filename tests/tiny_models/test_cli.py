@@ -1,0 +1,56 @@
+"""`tiny-models`: one command per builder, with the options and defaults they always had."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from tiny_models.cli import app
+from typer.testing import CliRunner
+
+runner = CliRunner()
+
+
+def help_text(*args: str) -> str:
+    result = runner.invoke(
+        app, [*args, "--help"], terminal_width=200, env={"NO_COLOR": "1", "COLUMNS": "200"}
+    )
+    assert result.exit_code == 0, result.output
+    return " ".join(result.output.split())
+
+
+def test_help_lists_the_three_builders() -> None:
+    text = help_text()
+    for command in ("judge", "vl-judge", "policy"):
+        assert command in text
+
+
+@pytest.mark.parametrize(
+    ("command", "options"),
+    [
+        ("judge", ["--out", "models/tiny-judge", "--seed"]),
+        ("vl-judge", ["--out", "models/tiny-vl-judge", "--seed"]),
+        (
+            "policy",
+            ["--out", "models/tiny-policy", "--seed", "--warmup-steps", "800", "--guess-share", "0.6"],
+        ),
+    ],
+)
+def test_each_builder_keeps_its_options_and_defaults(command: str, options: list[str]) -> None:
+    text = help_text(command)
+    for option in options:
+        assert option in text, f"{command}: {option}"
+
+
+def test_the_guess_share_is_a_share() -> None:
+    result = runner.invoke(app, ["policy", "--guess-share", "1.5"])
+    assert result.exit_code == 2
+
+
+def test_python_dash_m_runs_the_same_command() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "tiny_models", "--help"], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert "vl-judge" in result.stdout

@@ -1,0 +1,63 @@
+"""`tiny-models`: build the tiny judge, the tiny vision-language judge or the toy policy offline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Build tiny models offline (random weights, local tokenizers, no hub) for tests and the demo.",
+)
+
+Seed = Annotated[int, typer.Option(help="Seed of the weights and the tokenizer corpus.")]
+
+
+@app.command()
+def judge(
+    out: Annotated[Path, typer.Option(help="Output directory.")] = Path("models/tiny-judge"),
+    seed: Seed = 0,
+) -> None:
+    """Build the tiny judge model (Qwen2, about 25 s)."""
+    from tiny_models.judge import build_tiny_model
+
+    typer.echo(build_tiny_model(out, seed=seed))
+
+
+@app.command("vl-judge")
+def vl_judge(
+    out: Annotated[Path, typer.Option(help="Output directory.")] = Path("models/tiny-vl-judge"),
+    seed: Seed = 0,
+) -> None:
+    """Build the tiny vision-language judge model (BLIP-2 over a tiny Qwen2)."""
+    from tiny_models.vl_judge import build_tiny_vl_model
+
+    typer.echo(build_tiny_vl_model(out, seed=seed))
+
+
+@app.command()
+def policy(
+    out: Annotated[Path, typer.Option(help="Output directory.")] = Path("models/tiny-policy"),
+    seed: Annotated[int, typer.Option(help="Seed of weights, tokenizer corpus and warm-up data.")] = 0,
+    warmup_steps: Annotated[int, typer.Option(help="Supervised warm-up steps (batch 32).")] = 800,
+    guess_share: Annotated[
+        float,
+        typer.Option(min=0.0, max=1.0, help="Share of warm-up targets that guess instead of reasoning."),
+    ] = 0.6,
+) -> None:
+    """Build the toy task's tiny policy (local tokenizer, random init, warm-up on a mix of
+    reasoned and guessed answers; about 3 minutes on 2 cores)."""
+    from tiny_models.policy import build_tiny_policy
+
+    typer.echo(build_tiny_policy(out, seed=seed, warmup_steps=warmup_steps, guess_share=guess_share))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
