@@ -39,10 +39,10 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from tiny_models.policy import build_tiny_policy
 from trust_grpo.cli import parse_train_args
 from trust_grpo.rewards import CORRECT_THRESHOLD
 from trust_grpo.run import run_training
-from trust_grpo.tiny_policy import build_tiny_policy
 
 from tests.servers import RunningServer, start_server
 
@@ -360,17 +360,9 @@ def main(
     ] = False,
 ) -> None:
     """Train every arm with every seed, then write results.json, report.md and the plots."""
-    seed_list = [int(seed) for seed in seeds.split(",") if seed.strip()]
-    chosen = [arm for arm in ARMS if arm.name in arms.split(",")] if arms else list(ARMS)
-    unknown = set(filter(None, arms.split(","))) - {arm.name for arm in ARMS}
-    if unknown or not chosen or not seed_list:
-        raise typer.BadParameter(f"unknown arms {sorted(unknown)}; known: {[arm.name for arm in ARMS]}")
+    seed_list, chosen = _selection(seeds, arms)
     if report_only:
-        done = [RunResult(**row) for row in json.loads((out / "results.json").read_text())]
-        header = (out / "report.md").read_text().split("\n\n", 1)[0] + "\n\n"
-        ran = {result.arm for result in done}
-        seeds_run = sorted({result.seed for result in done})
-        _write_report(out, header, done, [arm for arm in ARMS if arm.name in ran], seeds_run)
+        _redraw(out)
         return
     overrides = ["--max_steps", str(steps), "--eval_problems", str(eval_problems)]
     if smoke:
@@ -381,11 +373,60 @@ def main(
             build_tiny_policy(policy)
     out.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    kept: list[RunResult] = []
-    if arms and (out / "results.json").exists():
-        names = {arm.name for arm in chosen}
-        kept = [RunResult(**row) for row in json.loads((out / "results.json").read_text())]
-        kept = [result for result in kept if result.arm not in names]
+    kept = _other_arms_results(out, chosen) if arms else []
+    results = _train(chosen, seed_list, policy=policy, out=out, overrides=overrides, kept=kept)
+    header = _run_header(seed_list, 2 if smoke else steps, smoke, len(results), time.monotonic() - started)
+    shown = [arm for arm in ARMS if any(result.arm == arm.name for result in results)]
+    if kept:
+        header = _first_paragraph(out / "report.md") + " Then " + header
+    _write_report(out, header, results, shown, seed_list)
+
+
+def _selection(seeds: str, arms: str) -> tuple[list[int], list[Arm]]:
+    """The seeds and the arms (all when none is named) that `--seeds` and `--arms` ask for."""
+    seed_list = [int(seed) for seed in seeds.split(",") if seed.strip()]
+    chosen = [arm for arm in ARMS if arm.name in arms.split(",")] if arms else list(ARMS)
+    unknown = set(filter(None, arms.split(","))) - {arm.name for arm in ARMS}
+    if unknown or not chosen or not seed_list:
+        raise typer.BadParameter(f"unknown arms {sorted(unknown)}; known: {[arm.name for arm in ARMS]}")
+    return seed_list, chosen
+
+
+def _read_results(out: Path) -> list[RunResult]:
+    return [RunResult(**row) for row in json.loads((out / "results.json").read_text())]
+
+
+def _first_paragraph(report: Path) -> str:
+    return report.read_text().split("\n\n", 1)[0]
+
+
+def _redraw(out: Path) -> None:
+    """`--report-only`: report.md (its header kept) and the plots again from results.json."""
+    done = _read_results(out)
+    header = _first_paragraph(out / "report.md") + "\n\n"
+    ran = {result.arm for result in done}
+    seeds_run = sorted({result.seed for result in done})
+    _write_report(out, header, done, [arm for arm in ARMS if arm.name in ran], seeds_run)
+
+
+def _other_arms_results(out: Path, chosen: Sequence[Arm]) -> list[RunResult]:
+    """The results.json rows of the arms this run does not train (none without results.json)."""
+    if not (out / "results.json").exists():
+        return []
+    names = {arm.name for arm in chosen}
+    return [result for result in _read_results(out) if result.arm not in names]
+
+
+def _train(
+    chosen: Sequence[Arm],
+    seed_list: Sequence[int],
+    *,
+    policy: Path,
+    out: Path,
+    overrides: Sequence[str],
+    kept: Sequence[RunResult],
+) -> list[RunResult]:
+    """Every chosen arm with every seed, after `kept`; results.json is rewritten after each run."""
     results: list[RunResult] = list(kept)
     with tempfile.TemporaryDirectory() as work, services(Path(work)) as servers:
         for seed in seed_list:
@@ -395,17 +436,17 @@ def main(
                     run_arm(arm, seed, policy=policy, out=out, servers=servers, overrides=overrides)
                 )
                 (out / "results.json").write_text(json.dumps([asdict(r) for r in results], indent=2))
-    wall_s = time.monotonic() - started
+    return results
+
+
+def _run_header(seed_list: Sequence[int], steps: int, smoke: bool, runs: int, wall_s: float) -> str:
+    """report.md's first paragraph: the command, how many runs, how long, on what machine."""
     machine = f"{platform.machine()}, {_cpus()} CPU cores, {platform.python_version()}"
-    header = (
+    return (
         f"`python -m benchmarks.ablation --seeds {','.join(map(str, seed_list))} --steps "
-        f"{2 if smoke else steps}`{' (smoke)' if smoke else ''}: {len(results)} runs in "
+        f"{steps}`{' (smoke)' if smoke else ''}: {runs} runs in "
         f"{wall_s / 60:.1f} min on {machine}.\n\n"
     )
-    shown = [arm for arm in ARMS if any(result.arm == arm.name for result in results)]
-    if kept:
-        header = (out / "report.md").read_text().split("\n\n", 1)[0] + " Then " + header
-    _write_report(out, header, results, shown, seed_list)
 
 
 def _write_report(

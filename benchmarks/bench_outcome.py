@@ -109,53 +109,39 @@ async def beside_slow_items(server: RunningServer) -> list[Row]:
     return [normal_row, await slow_task]
 
 
-@app.command()
-def main(
-    items: Annotated[int, typer.Option(help="Items in the throughput runs.")] = 4000,
-    markdown: Annotated[bool, typer.Option(help="Print Markdown instead of a terminal table.")] = False,
-) -> None:
-    console = Console()
-    workload = mixed_items(items, seed=11)
-    rows: list[Row] = []
-    with console.status("math-verify loop"):
-        baseline = math_verify_loop(workload)
-    rows.append(baseline)
-    with tempfile.TemporaryDirectory() as tmp, console.status("reward server"):
-        # The result cache is off: every run grades every item (the cache only adds to these numbers).
-        server = start_server(Path(tmp), "--scorer", "outcome", env={"REWARD_SERVER_CACHE_ENTRIES": "0"})
-        try:
-            startup = server.startup_s
-            # Warm the HTTP path and the workers once, on other items.
-            single_request(server, mixed_items(200, seed=99, prefix="warm"), "warm-up")
-            rows.append(asyncio.run(http_load(server, workload, 8, 64, "HTTP, 8 clients x 64 items")))
-            rate = 3 * baseline.items_per_s
-            rows.append(
-                asyncio.run(
-                    paced_load(
-                        server,
-                        workload,
-                        rate,
-                        8,
-                        f"HTTP, groups of 8 at {rate:,.0f} items/s (3x math-verify)",
-                    )
-                )
+def service_rows(server: RunningServer, workload: list[dict[str, Any]], baseline: Row) -> list[Row]:
+    """The verifier's rows after a warm-up: closed- and open-loop throughput, then single requests
+    (normal items, with power towers, beside a slow item)."""
+    # Warm the HTTP path and the workers once, on other items.
+    single_request(server, mixed_items(200, seed=99, prefix="warm"), "warm-up")
+    rows = [asyncio.run(http_load(server, workload, 8, 64, "HTTP, 8 clients x 64 items"))]
+    rate = 3 * baseline.items_per_s
+    rows.append(
+        asyncio.run(
+            paced_load(
+                server,
+                workload,
+                rate,
+                8,
+                f"HTTP, groups of 8 at {rate:,.0f} items/s (3x math-verify)",
             )
-            rows.append(
-                single_request(
-                    server, mixed_items(100, seed=5, prefix="alone"), "100 normal items, 1 request"
-                )
-            )
-            rows.append(
-                single_request(
-                    server,
-                    mixed_items(100, seed=5, prefix="mixed") + power_towers(5),
-                    "100 normal + 5 power towers, 1 request",
-                )
-            )
-            rows.extend(asyncio.run(beside_slow_items(server)))
-        finally:
-            server.stop()
+        )
+    )
+    rows.append(
+        single_request(server, mixed_items(100, seed=5, prefix="alone"), "100 normal items, 1 request")
+    )
+    rows.append(
+        single_request(
+            server,
+            mixed_items(100, seed=5, prefix="mixed") + power_towers(5),
+            "100 normal + 5 power towers, 1 request",
+        )
+    )
+    rows.extend(asyncio.run(beside_slow_items(server)))
+    return rows
 
+
+def results_table(rows: list[Row], baseline: Row, items: int) -> Table:
     table = Table(title=f"Outcome verifier, {os.cpu_count()} cores, {items} items per throughput run")
     for column in ("run", "items", "items/s", "vs math-verify", "p50 ms", "p99 ms", "statuses"):
         table.add_column(column, justify="left" if column in ("run", "statuses") else "right")
@@ -165,11 +151,37 @@ def main(
         table.add_row(
             row.name, str(row.items), f"{row.items_per_s:,.0f}", f"{ratio:.2f}x", p50, p99, row.note
         )
+    return table
+
+
+def print_markdown(table: Table) -> None:
+    print("| " + " | ".join(c.header for c in table.columns) + " |")  # type: ignore[str-bytes-safe]
+    print("|" + "|".join("---" for _ in table.columns) + "|")
+    for index in range(table.row_count):
+        print("| " + " | ".join(str(c._cells[index]) for c in table.columns) + " |")
+
+
+@app.command()
+def main(
+    items: Annotated[int, typer.Option(help="Items in the throughput runs.")] = 4000,
+    markdown: Annotated[bool, typer.Option(help="Print Markdown instead of a terminal table.")] = False,
+) -> None:
+    console = Console()
+    workload = mixed_items(items, seed=11)
+    with console.status("math-verify loop"):
+        baseline = math_verify_loop(workload)
+    with tempfile.TemporaryDirectory() as tmp, console.status("reward server"):
+        # The result cache is off: every run grades every item (the cache only adds to these numbers).
+        server = start_server(Path(tmp), "--scorer", "outcome", env={"REWARD_SERVER_CACHE_ENTRIES": "0"})
+        try:
+            startup = server.startup_s
+            rows = [baseline, *service_rows(server, workload, baseline)]
+        finally:
+            server.stop()
+
+    table = results_table(rows, baseline, items)
     if markdown:
-        print("| " + " | ".join(c.header for c in table.columns) + " |")  # type: ignore[str-bytes-safe]
-        print("|" + "|".join("---" for _ in table.columns) + "|")
-        for index in range(len(rows)):
-            print("| " + " | ".join(str(c._cells[index]) for c in table.columns) + " |")
+        print_markdown(table)
     else:
         console.print(table)
     console.print(f"time to /readyz 200 after process start: {startup:.2f} s")

@@ -12,21 +12,15 @@ def _series(records: list[dict[str, Any]], key: str) -> tuple[list[int], list[fl
     return [step for step, _ in points], [value for _, value in points]
 
 
-def plot_run(run_dir: Path) -> Path | None:
-    """Draw `run_dir/rewards.png` from `run_dir/metrics.jsonl`; None when there is nothing yet."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    log = run_dir / "metrics.jsonl"
+def _records(log: Path) -> list[dict[str, Any]]:
     if not log.exists():
-        return None
-    records = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
-    if not records:
-        return None
-    figure, axes = plt.subplots(2, 2, figsize=(11, 7), constrained_layout=True)
-    panels: list[tuple[Any, str, list[tuple[str, str]]]] = [
+        return []
+    return [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+
+
+def _panels(axes: Any) -> list[tuple[Any, str, list[tuple[str, str]]]]:
+    """Each panel's axis, title and curves (metric key, label)."""
+    return [
         (
             axes[0, 0],
             "Outcome reward and accuracy",
@@ -57,17 +51,34 @@ def plot_run(run_dir: Path) -> Path | None:
             [("trust/reward_wait_fraction", "reward-wait share of step"), ("kl", "KL to reference")],
         ),
     ]
-    for axis, title, lines in panels:
-        for key, label in lines:
-            steps, values = _series(records, key)
-            if steps:
-                marker = "o" if key == "eval_accuracy" else None
-                axis.plot(steps, values, label=label, marker=marker)
-        axis.set_title(title)
-        axis.set_xlabel("step")
-        axis.grid(alpha=0.3)
-        if axis.lines:
-            axis.legend(loc="best", fontsize=8)
+
+
+def _draw_panel(axis: Any, title: str, lines: list[tuple[str, str]], records: list[dict[str, Any]]) -> None:
+    for key, label in lines:
+        steps, values = _series(records, key)
+        if steps:
+            marker = "o" if key == "eval_accuracy" else None
+            axis.plot(steps, values, label=label, marker=marker)
+    axis.set_title(title)
+    axis.set_xlabel("step")
+    axis.grid(alpha=0.3)
+    if axis.lines:
+        axis.legend(loc="best", fontsize=8)
+
+
+def plot_run(run_dir: Path) -> Path | None:
+    """Draw `run_dir/rewards.png` from `run_dir/metrics.jsonl`; None when there is nothing yet."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    records = _records(run_dir / "metrics.jsonl")
+    if not records:
+        return None
+    figure, axes = plt.subplots(2, 2, figsize=(11, 7), constrained_layout=True)
+    for axis, title, lines in _panels(axes):
+        _draw_panel(axis, title, lines, records)
     figure.suptitle(f"Trust-GRPO run {run_dir.name}")
     path = run_dir / "rewards.png"
     figure.savefig(path, dpi=100)

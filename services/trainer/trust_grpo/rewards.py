@@ -1,4 +1,5 @@
-"""Trust-GRPO reward combination and group advantages (DESIGN section 7), pure tensor functions.
+"""Trust-GRPO reward combination and group advantages (docs/architecture.md, Trust-GRPO), pure
+tensor functions.
 
 For one GRPO group of G responses: outcome rewards R^o (correct when R^o >= 0.5), thinking
 rewards R^t from the judge. Trust in the thinking reward is
@@ -140,6 +141,14 @@ def _nanmean(values: torch.Tensor) -> float:
     return float(values.mean()) if values.numel() else math.nan
 
 
+def _group_rows(groups: Sequence[Hashable]) -> list[torch.Tensor]:
+    """The item indices of each group, groups in the order they first appear."""
+    members: dict[Hashable, list[int]] = {}
+    for index, group in enumerate(groups):
+        members.setdefault(group, []).append(index)
+    return [torch.tensor(indices, dtype=torch.long) for indices in members.values()]
+
+
 def trust_advantages(
     outcome: torch.Tensor,
     thinking: torch.Tensor,
@@ -162,16 +171,12 @@ def trust_advantages(
         raise ValueError("outcome, thinking and groups must be 1-D of equal length")
     outcome = outcome.to(torch.float64)
     thinking = thinking.to(torch.float64)
-    members: dict[Hashable, list[int]] = {}
-    for index, group in enumerate(groups):
-        members.setdefault(group, []).append(index)
     advantages = torch.zeros_like(outcome)
     rewards = torch.full_like(outcome, math.nan)
     judged = torch.full_like(outcome, math.nan)
     gammas: list[float] = []
     dropped = 0
-    for indices in members.values():
-        where = torch.tensor(indices, dtype=torch.long)
+    for where in _group_rows(groups):
         group_outcome, group_thinking = outcome[where], thinking[where]
         if int((~torch.isnan(group_outcome)).sum()) < min_valid_per_group:
             dropped += 1
@@ -190,6 +195,19 @@ def trust_advantages(
         advantages[where] = group_advantages(group_rewards, eps)
         asked = judged_mask(group_outcome, mode)
         judged[where] = torch.where(asked, group_thinking, torch.full_like(group_thinking, math.nan))
+    return _summarize(outcome, judged, advantages, rewards, gammas, dropped)
+
+
+def _summarize(
+    outcome: torch.Tensor,
+    judged: torch.Tensor,
+    advantages: torch.Tensor,
+    rewards: torch.Tensor,
+    gammas: list[float],
+    dropped: int,
+) -> TrustBatch:
+    """The batch's `TrustBatch`, its means over the kept groups (those with rewards); `judged` is
+    the thinking score of each item the judge was asked about, NaN elsewhere."""
     kept = ~torch.isnan(rewards)
     correct = kept & (outcome >= CORRECT_THRESHOLD)
     return TrustBatch(

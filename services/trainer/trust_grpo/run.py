@@ -109,6 +109,85 @@ def _checkpoint_step(path: str) -> int:
     return int(state["global_step"])
 
 
+def _last_checkpoint(run_dir: Path) -> str:
+    """The checkpoint `resume` continues from."""
+    checkpoint: str | None = get_last_checkpoint(str(run_dir))  # type: ignore[no-untyped-call]
+    if checkpoint is None:
+        raise FileNotFoundError(f"--resume: no checkpoint under {run_dir}")
+    return checkpoint
+
+
+def _check_held_out_evaluation(trainer: TrustGRPOTrainer, held_out: Sequence[TaskItem]) -> None:
+    """Refuse a held-out evaluation that this run could not do."""
+    if held_out and any(item.images for item in held_out):
+        raise RunRefused("the held-out evaluation decodes text only: set eval_problems: 0 for image data")
+    deepspeed = getattr(trainer.accelerator.state, "deepspeed_plugin", None)
+    if held_out and (trainer.is_fsdp_enabled or getattr(deepspeed, "zero_stage", 0) == 3):
+        # it generates on the main process alone, which sharded parameters cannot do
+        raise RunRefused("the held-out evaluation needs whole weights on one process: set eval_problems: 0")
+
+
+def _use_run_callbacks(trainer: TrustGRPOTrainer, log: RunLog, show_progress: bool) -> None:
+    """TRL's printer and progress bar out; the run log, and our progress bar when shown, in."""
+    trainer.remove_callback(ProgressCallback)
+    trainer.remove_callback(PrinterCallback)
+    trainer.add_callback(log)
+    if show_progress:
+        trainer.add_callback(StepProgress())
+
+
+def _starting_summary(run_dir: Path, checkpoint: str | None) -> dict[str, Any]:
+    """A new summary, or on resume the run's summary.json less its earlier stop."""
+    summary_path = run_dir / SUMMARY_FILE
+    summary: dict[str, Any] = (
+        json.loads(summary_path.read_text()) if checkpoint and summary_path.exists() else {}
+    )
+    summary.pop("stopped", None)
+    summary.update(output_dir=str(run_dir), start_step=_checkpoint_step(checkpoint) if checkpoint else 0)
+    return summary
+
+
+def _evaluate_held_out(
+    trainer: TrustGRPOTrainer, config: TrustGRPOConfig, held_out: Sequence[TaskItem]
+) -> EvalResult:
+    return evaluate(
+        trainer.model,
+        getattr(trainer.processing_class, "tokenizer", trainer.processing_class),
+        held_out,
+        outcome_url=config.outcome_url or [],
+        options=config.client_options("outcome"),
+        max_new_tokens=config.max_completion_length or 256,
+    )
+
+
+def _record_held_out(
+    when: str,
+    step: int,
+    held_out: Sequence[TaskItem],
+    result: EvalResult,
+    *,
+    toy: bool,
+    summary: dict[str, Any],
+    log: RunLog,
+) -> None:
+    """One held-out evaluation into the summary, metrics.jsonl and held_out_<when>.jsonl, and printed."""
+    summary[f"accuracy_{when}"] = result.accuracy
+    summary[f"eval_failed_{when}"] = result.failed
+    record: dict[str, Any] = {
+        "step": step,
+        "eval_accuracy": result.accuracy,
+        "eval_response_tokens": result.mean_response_tokens,
+    }
+    guesses = ""
+    if toy:
+        summary[f"guess_rate_{when}"] = record["eval_guess_rate"] = guess_rate(held_out, result)
+        guesses = f", {record['eval_guess_rate']:.1%} of answers without a valid derivation"
+    log.write(record)
+    with (log.run_dir / f"held_out_{when}.jsonl").open("w") as out:
+        out.writelines(json.dumps(line) + "\n" for line in result.records(held_out))
+    print(f"held-out accuracy {when} training: {result.accuracy:.1%} ({result.scored} problems)" + guesses)
+
+
 def run_training(run: RunArguments, config: TrustGRPOConfig, *, show_progress: bool = True) -> dict[str, Any]:
     """Train as configured; returns the summary (also written to summary.json).
 
@@ -117,63 +196,24 @@ def run_training(run: RunArguments, config: TrustGRPOConfig, *, show_progress: b
     """
     run_dir = Path(config.output_dir or ".")
     run_dir.mkdir(parents=True, exist_ok=True)
-    checkpoint: str | None = get_last_checkpoint(str(run_dir)) if run.resume else None  # type: ignore[no-untyped-call]
-    if run.resume and checkpoint is None:
-        raise FileNotFoundError(f"--resume: no checkpoint under {run_dir}")
+    checkpoint = _last_checkpoint(run_dir) if run.resume else None
     held_out = evaluation_items(run.dataset, run.eval_dataset, run.eval_problems, config.seed)
     trainer = TrustGRPOTrainer(
         model=run.policy,
         args=config,
         train_dataset=as_dataset(training_items(run.dataset, run.toy_problems, config.seed)),
     )
-    if held_out and any(item.images for item in held_out):
-        raise RunRefused("the held-out evaluation decodes text only: set eval_problems: 0 for image data")
-    deepspeed = getattr(trainer.accelerator.state, "deepspeed_plugin", None)
-    if held_out and (trainer.is_fsdp_enabled or getattr(deepspeed, "zero_stage", 0) == 3):
-        # it generates on the main process alone, which sharded parameters cannot do
-        raise RunRefused("the held-out evaluation needs whole weights on one process: set eval_problems: 0")
-    trainer.remove_callback(ProgressCallback)
-    trainer.remove_callback(PrinterCallback)
+    _check_held_out_evaluation(trainer, held_out)
     log = RunLog(run_dir, run.plot_every)
-    trainer.add_callback(log)
-    if show_progress:
-        trainer.add_callback(StepProgress())
+    _use_run_callbacks(trainer, log, show_progress)
     main = trainer.accelerator.is_main_process
     summary_path = run_dir / SUMMARY_FILE
-    summary: dict[str, Any] = (
-        json.loads(summary_path.read_text()) if checkpoint and summary_path.exists() else {}
-    )
-    summary.pop("stopped", None)
-    summary.update(output_dir=str(run_dir), start_step=_checkpoint_step(checkpoint) if checkpoint else 0)
+    summary = _starting_summary(run_dir, checkpoint)
 
     def held_out_accuracy(when: str, step: int) -> None:
         if held_out and main:
-            result = evaluate(
-                trainer.model,
-                getattr(trainer.processing_class, "tokenizer", trainer.processing_class),
-                held_out,
-                outcome_url=config.outcome_url or [],
-                options=config.client_options("outcome"),
-                max_new_tokens=config.max_completion_length or 256,
-            )
-            summary[f"accuracy_{when}"] = result.accuracy
-            summary[f"eval_failed_{when}"] = result.failed
-            record: dict[str, Any] = {
-                "step": step,
-                "eval_accuracy": result.accuracy,
-                "eval_response_tokens": result.mean_response_tokens,
-            }
-            guesses = ""
-            if run.dataset == "toy":
-                summary[f"guess_rate_{when}"] = record["eval_guess_rate"] = guess_rate(held_out, result)
-                guesses = f", {record['eval_guess_rate']:.1%} of answers without a valid derivation"
-            log.write(record)
-            with (run_dir / f"held_out_{when}.jsonl").open("w") as out:
-                out.writelines(json.dumps(line) + "\n" for line in result.records(held_out))
-            print(
-                f"held-out accuracy {when} training: {result.accuracy:.1%} ({result.scored} problems)"
-                + guesses
-            )
+            result = _evaluate_held_out(trainer, config, held_out)
+            _record_held_out(when, step, held_out, result, toy=run.dataset == "toy", summary=summary, log=log)
         trainer.accelerator.wait_for_everyone()
 
     if main:

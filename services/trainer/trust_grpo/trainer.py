@@ -26,7 +26,7 @@ from typing import Any, cast
 
 import torch
 from accelerate.utils import gather
-from reward_proto import ScoreItem
+from reward_proto import ItemStatus, ScoreItem
 from transformers import TrainerCallback, TrainerControl, TrainerState, TrainingArguments
 from trl.trainer.grpo_config import GRPOConfig
 from trl.trainer.grpo_trainer import GRPOTrainer
@@ -39,8 +39,8 @@ from trust_grpo.rewards import JUDGE_EVERY_RESPONSE, TrustBatch, judged_mask, tr
 
 logger = logging.getLogger(__name__)
 
-# Outcome statuses as numbers, so that every process can gather them with the scores.
-STATUSES = ("ok", "invalid", "timeout", "error")
+# Outcome statuses as numbers (their index here), so that every process can gather them with the scores.
+STATUSES = tuple(ItemStatus)
 
 
 class TrainingStopped(RuntimeError):
@@ -237,37 +237,10 @@ class TrustGRPOTrainer(GRPOTrainer):
     ) -> torch.Tensor:
         """Our scores, gathered, combined by Trust-GRPO; returns TRL's `(N, funcs)` for its logs."""
         args = self.trust_args
-        device = self.accelerator.device
         waited_from = time.perf_counter()
         batch = self._trust_batch
-        try:
-            if batch is not None and batch.pending is not None:
-                outcome_scores, thinking_scores = batch.pending.result()
-            else:
-                items = self._items(inputs, prompts, completions)
-                scorer = self._score_both if args.scoring == "overlap" else self._score_one_at_a_time
-                outcome_scores, thinking_scores = self._run(scorer(items))
-        except Exception as error:
-            # Every process must reach the gathers below, or the others wait there until the
-            # collective times out; this batch's items fail instead (never 0) and training goes on.
-            logger.exception("scoring failed on process %d", self.accelerator.process_index)
-            outcome_scores = _failed(len(completions), error)
-            thinking_scores = _failed(len(completions), error) if self.thinking is not None else None
-        local = torch.tensor(
-            [
-                [
-                    score.score,
-                    math.nan,
-                    float(len(ids)),
-                    float(STATUSES.index(score.status) if score.status in STATUSES else 3),
-                ]
-                for score, ids in zip(outcome_scores, completion_ids_list, strict=True)
-            ],
-            dtype=torch.float64,
-            device=device,
-        )
-        if thinking_scores is not None:
-            local[:, 1] = torch.tensor([score.score for score in thinking_scores], dtype=torch.float64)
+        outcome_scores, thinking_scores = self._local_scores(batch, inputs, prompts, completions)
+        local = self._score_rows(outcome_scores, thinking_scores, completion_ids_list)
         size = self._group_size()
         if self.thinking is not None and args.trust_mode == "sophia_release":
             local[:, 1] = self._judge_as_released(local[:, 0], inputs, prompts, completions, size)
@@ -295,13 +268,68 @@ class TrustGRPOTrainer(GRPOTrainer):
         if batch is not None:
             batch.advantages = result.advantages[start : start + local_size]
         self._record(batch.mode if batch else "train", result, gathered, step, total)
-        # TRL logs rewards/<func>/mean from these columns: the outcome, and the thinking reward as
-        # it enters R (gamma * alpha * anneal * R^t), NaN where the item is masked.
+        return self._reward_columns(outcome, result)
+
+    def _local_scores(
+        self,
+        batch: _Batch | None,
+        inputs: list[dict[str, Any]],
+        prompts: list[Any],
+        completions: list[Any],
+    ) -> tuple[list[ItemScore], list[ItemScore] | None]:
+        """This process's outcome and thinking scores: those already asked for (overlap), else asked
+        for now."""
+        try:
+            if batch is not None and batch.pending is not None:
+                outcome_scores, thinking_scores = batch.pending.result()
+            else:
+                items = self._items(inputs, prompts, completions)
+                scorer = (
+                    self._score_both if self.trust_args.scoring == "overlap" else self._score_one_at_a_time
+                )
+                outcome_scores, thinking_scores = self._run(scorer(items))
+        except Exception as error:
+            # Every process must reach the gathers in _calculate_rewards, or the others wait there
+            # until the collective times out; this batch's items fail instead (never 0) and training
+            # goes on.
+            logger.exception("scoring failed on process %d", self.accelerator.process_index)
+            outcome_scores = _failed(len(completions), error)
+            thinking_scores = _failed(len(completions), error) if self.thinking is not None else None
+        return outcome_scores, thinking_scores
+
+    def _score_rows(
+        self,
+        outcome_scores: list[ItemScore],
+        thinking_scores: list[ItemScore] | None,
+        completion_ids_list: list[list[int]],
+    ) -> torch.Tensor:
+        """One row per local item, to gather: R^o, R^t (NaN until scored), completion tokens, and the
+        outcome status."""
+        local = torch.tensor(
+            [
+                [
+                    score.score,
+                    math.nan,
+                    float(len(ids)),
+                    float(STATUSES.index(score.status if score.status in STATUSES else ItemStatus.ERROR)),
+                ]
+                for score, ids in zip(outcome_scores, completion_ids_list, strict=True)
+            ],
+            dtype=torch.float64,
+            device=self.accelerator.device,
+        )
+        if thinking_scores is not None:
+            local[:, 1] = torch.tensor([score.score for score in thinking_scores], dtype=torch.float64)
+        return local
+
+    def _reward_columns(self, outcome: torch.Tensor, result: TrustBatch) -> torch.Tensor:
+        """TRL's `(N, funcs)`; it logs rewards/<func>/mean from these columns: the outcome, and the
+        thinking reward as it enters R (gamma * alpha * anneal * R^t), NaN where the item is masked."""
         columns = [outcome]
         if self.thinking is not None:
             contribution = result.rewards - torch.nan_to_num(outcome, nan=0.0)
             columns.append(contribution)
-        return torch.stack(columns, dim=1).to(device=device, dtype=torch.float32)
+        return torch.stack(columns, dim=1).to(device=self.accelerator.device, dtype=torch.float32)
 
     def _judge_as_released(
         self,
@@ -323,7 +351,7 @@ class TrustGRPOTrainer(GRPOTrainer):
         if chosen and self.thinking is not None:
             try:
                 answers = self._run(self._timed("thinking", chosen, self.thinking))
-            except Exception as error:  # as in _calculate_rewards: fail the items, keep in step
+            except Exception as error:  # as in _local_scores: fail the items, keep in step
                 logger.exception("the judge failed on process %d", self.accelerator.process_index)
                 answers = _failed(len(chosen), error)
             scored = iter(answers)
@@ -449,7 +477,7 @@ class _TrustCallback(TrainerCallback):
 def _failed(count: int, error: Exception) -> list[ItemScore]:
     reason = f"error: {type(error).__name__}: {error}"[:300]
     return [
-        ItemScore(id=f"failed-{index}", score=math.nan, status="error", reason=reason)
+        ItemScore(id=f"failed-{index}", score=math.nan, status=ItemStatus.ERROR, reason=reason)
         for index in range(count)
     ]
 

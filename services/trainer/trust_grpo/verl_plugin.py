@@ -299,6 +299,44 @@ def _as_scores(values: Any, size: int, name: str) -> torch.Tensor:
     return scores
 
 
+def _arguments_or_inputs(
+    inputs: TrustInputs | None,
+    outcome: Sequence[float] | torch.Tensor | None,
+    thinking: Sequence[float] | torch.Tensor | None,
+    global_steps: int | None,
+    total_steps: int | None,
+) -> tuple[Sequence[float] | torch.Tensor, Sequence[float] | torch.Tensor, int, int]:
+    """The scores and the steps: each from the estimator's arguments, or else from `trust_inputs`."""
+    if outcome is None or thinking is None or global_steps is None or total_steps is None:
+        if inputs is None:
+            raise RuntimeError(
+                "trust_grpo needs both scores and the step, which verl 0.9 does not pass to estimators: "
+                "run trust_grpo.verl_plugin.install in the trainer process (Hydra: "
+                "+ray_kwargs.ray_init.runtime_env.worker_process_setup_hook=trust_grpo.verl_plugin.install) "
+                "with the V1 trainer, or call the estimator inside trust_inputs(...)"
+            )
+        outcome = inputs.outcome if outcome is None else outcome
+        thinking = inputs.thinking if thinking is None else thinking
+        global_steps = inputs.global_steps if global_steps is None else global_steps
+        total_steps = inputs.total_steps if total_steps is None else total_steps
+    return outcome, thinking, global_steps, total_steps
+
+
+def _sessions(inputs: TrustInputs | None, size: int) -> tuple[list[int], torch.Tensor]:
+    """From `trust_inputs`' `skip` and `final` (without them, every row is its own session): the rows
+    that stand for their session in its group (its last output; padding left out), and `final`."""
+    skip = inputs.skip if inputs is not None else None
+    skip = torch.zeros(size, dtype=torch.bool) if skip is None else skip
+    final = inputs.final if inputs is not None else None
+    final = torch.arange(size) if final is None else final
+    if skip.numel() != size or final.numel() != size:
+        raise ValueError(
+            f"trust_grpo got {skip.numel()} padding flags, {final.numel()} sessions for {size} rows"
+        )
+    rows = (~skip & (final == torch.arange(size))).nonzero().flatten().tolist()
+    return rows, final
+
+
 def trust_grpo_advantage(
     token_level_rewards: torch.Tensor,
     response_mask: torch.Tensor,
@@ -320,32 +358,14 @@ def trust_grpo_advantage(
     """
     inputs = _INPUTS.get()
     size = token_level_rewards.shape[0]
-    if outcome is None or thinking is None or global_steps is None or total_steps is None:
-        if inputs is None:
-            raise RuntimeError(
-                "trust_grpo needs both scores and the step, which verl 0.9 does not pass to estimators: "
-                "run trust_grpo.verl_plugin.install in the trainer process (Hydra: "
-                "+ray_kwargs.ray_init.runtime_env.worker_process_setup_hook=trust_grpo.verl_plugin.install) "
-                "with the V1 trainer, or call the estimator inside trust_inputs(...)"
-            )
-        outcome = inputs.outcome if outcome is None else outcome
-        thinking = inputs.thinking if thinking is None else thinking
-        global_steps = inputs.global_steps if global_steps is None else global_steps
-        total_steps = inputs.total_steps if total_steps is None else total_steps
+    outcome, thinking, global_steps, total_steps = _arguments_or_inputs(
+        inputs, outcome, thinking, global_steps, total_steps
+    )
     if index is None:
         raise ValueError("trust_grpo needs the group of each sample (verl's non_tensor_batch['uid'])")
     outcome_t = _as_scores(outcome, size, OUTCOME_KEY)
     thinking_t = _as_scores(thinking, size, THINKING_KEY)
-    skip = inputs.skip if inputs is not None else None
-    skip = torch.zeros(size, dtype=torch.bool) if skip is None else skip
-    final = inputs.final if inputs is not None else None
-    final = torch.arange(size) if final is None else final
-    if skip.numel() != size or final.numel() != size:
-        raise ValueError(
-            f"trust_grpo got {skip.numel()} padding flags, {final.numel()} sessions for {size} rows"
-        )
-    # one member per session (its last output), padding left out
-    rows = (~skip & (final == torch.arange(size))).nonzero().flatten().tolist()
+    rows, final = _sessions(inputs, size)
     knobs = _knobs(config)
     step, total = max(int(global_steps) - 1, 0), int(total_steps)
     result = trust_advantages(
