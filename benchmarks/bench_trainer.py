@@ -1,8 +1,9 @@
-"""Trainer benchmarks (DESIGN section 10): `TrustGRPOTrainer` on the toy task, real TRL steps on CPU.
+"""Trainer benchmarks (docs/architecture.md, Measurement): `TrustGRPOTrainer` on the toy task,
+real TRL steps on CPU.
 
     python -m benchmarks.bench_trainer scoring --markdown    # overlap vs the released client, 50 ms/request
     python -m benchmarks.bench_trainer overhead --markdown   # vs plain GRPOTrainer, in-process rewards
-    trust-grpo make-policy --out /tmp/bench-policy --warmup-steps 150   # then --policy /tmp/bench-policy
+    tiny-models policy --out /tmp/bench-policy --warmup-steps 150       # then --policy /tmp/bench-policy
 
 Every run trains the toy task's tiny policy (`build_tiny_policy(warmup_steps=150)`, or `--policy`):
 8 groups x 8 responses per step (`per_device_train_batch_size` 64, `num_generations` 8), up to 40
@@ -43,10 +44,11 @@ import typer
 from reward_proto import ScoreItem, ScoreRequest, ScorerName
 from reward_server.config import Settings
 from reward_server.metrics import ServerMetrics
-from reward_server.scorers import build_scorer
+from reward_server.scorers.factory import build_scorer
 from reward_server.service import ScoringService
 from rich.console import Console
 from rich.table import Table
+from tiny_models.policy import build_tiny_policy
 from transformers import TrainerCallback
 from transformers.trainer_callback import PrinterCallback, ProgressCallback
 from transformers.utils import logging as hf_logging
@@ -56,7 +58,6 @@ from trust_grpo.config import TrustGRPOConfig
 from trust_grpo.data import as_dataset, training_items
 from trust_grpo.remote import completion_text, score_items
 from trust_grpo.rewards import trust_rewards
-from trust_grpo.tiny_policy import build_tiny_policy
 from trust_grpo.trainer import TrustGRPOTrainer
 
 from tests.servers import RunningServer, start_server
@@ -315,15 +316,31 @@ def scoring(
         env = {**NO_CACHE, "REWARD_SERVER_ADDED_LATENCY_MS": str(added_latency_ms)}
         with services(root, env) as (outcome, thinking):
             for mode in ("overlap", "after_rollouts"):
-                with console.status(f"{mode}: {steps} steps"):
-                    trainer = trust_trainer(model, root, steps, seed, outcome.url, thinking.url, mode)
-                    recorded = train(trainer)
-                counted = recorded[1:]
-                timeline = list(trainer.timeline)
-                covered = counted
-                if trainer.timeline.maxlen and len(timeline) >= trainer.timeline.maxlen:  # oldest fell off
-                    covered = [step for step in counted if step.began >= timeline[0][1]]
-                runs[mode] = (counted, where_time_went(timeline, covered))
+                runs[mode] = scoring_run(model, root, steps, seed, (outcome, thinking), mode)
+    title = (
+        f"Trainer step, {GROUPS} groups x {GROUP_SIZE}, {added_latency_ms:g} ms added per /score request, "
+        f"{steps - 1} steps each"
+    )
+    show_scoring(title, runs, markdown)
+
+
+def scoring_run(
+    model: Path, root: Path, steps: int, seed: int, servers: tuple[RunningServer, RunningServer], mode: str
+) -> tuple[list[Step], Where]:
+    """One run with `mode` scoring: its counted steps, and where their scoring time went."""
+    outcome, thinking = servers
+    with console.status(f"{mode}: {steps} steps"):
+        trainer = trust_trainer(model, root, steps, seed, outcome.url, thinking.url, mode)
+        recorded = train(trainer)
+    counted = recorded[1:]
+    timeline = list(trainer.timeline)
+    covered = counted
+    if trainer.timeline.maxlen and len(timeline) >= trainer.timeline.maxlen:  # oldest fell off
+        covered = [step for step in counted if step.began >= timeline[0][1]]
+    return counted, where_time_went(timeline, covered)
+
+
+def show_scoring(title: str, runs: dict[str, tuple[list[Step], Where]], markdown: bool) -> None:
     base = mean([s.seconds for s in runs["after_rollouts"][0]])
     headers = (
         "scoring",
@@ -354,10 +371,6 @@ def scoring(
                 f"{base / step_time:.2f}x",
             )
         )
-    title = (
-        f"Trainer step, {GROUPS} groups x {GROUP_SIZE}, {added_latency_ms:g} ms added per /score request, "
-        f"{steps - 1} steps each"
-    )
     show(title, headers, lines, markdown)
     overlap, released = runs["overlap"][0], runs["after_rollouts"][0]
     same = sum(a.completions == b.completions for a, b in zip(overlap, released, strict=True))
@@ -386,17 +399,18 @@ class InProcessRewards:
     def __init__(self, alpha: float = ALPHA, group_size: int = GROUP_SIZE) -> None:
         self.alpha = alpha
         self.group_size = group_size
-        self.services: dict[str, ScoringService] = {}
+        self.services: dict[str, ScoringService[Any]] = {}
         self.statuses: Counter[str] = Counter()
         self.scoring_s = 0.0  # wall time of the in-process scoring, all batches
         self.batches = 0
         self._pending: tuple[Any, asyncio.Future[tuple[torch.Tensor, torch.Tensor]]] | None = None
 
-    async def _service(self, scorer: str) -> ScoringService:
+    async def _service(self, scorer: str) -> ScoringService[Any]:
         if scorer not in self.services:
             settings = Settings(scorer=ScorerName(scorer), backend="rules", cache_entries=0)
             metrics = ServerMetrics(scorer)
-            service = ScoringService(build_scorer(settings, metrics), settings, metrics)
+            scoring = build_scorer(settings, metrics)
+            service = ScoringService(scoring, settings.service, settings.batching, settings.limits, metrics)
             await service.start()
             self.services[scorer] = service
         return self.services[scorer]
@@ -486,16 +500,42 @@ def overhead(
 ) -> None:
     """TrustGRPOTrainer against GRPOTrainer with the same scores in-process (target: at most 1.05x)."""
     hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
-    runs: dict[str, list[list[Step]]] = {"TrustGRPOTrainer": [], "GRPOTrainer": []}
-    statuses: Counter[str] = Counter()
-    scoring_ms: list[float] = []
-    order = [
+    result = overhead_runs(policy, steps, rounds, seed)
+    counted = {name: [step for run in recorded for step in run[1:]] for name, recorded in result.runs.items()}
+    title = (
+        f"Service overhead, {GROUPS} groups x {GROUP_SIZE}, no added latency, {rounds} runs x "
+        f"{steps - 1} steps per trainer"
+    )
+    show_overhead(title, counted, markdown)
+    note_same_rollouts(result.runs, markdown)
+    note_overhead_details(result, counted, markdown)
+
+
+@dataclass
+class OverheadRuns:
+    """Every run of `overhead` by trainer, and what the in-process rewards saw in the plain runs."""
+
+    runs: dict[str, list[list[Step]]] = field(
+        default_factory=lambda: {"TrustGRPOTrainer": [], "GRPOTrainer": []}
+    )
+    statuses: Counter[str] = field(default_factory=Counter)
+    scoring_ms: list[float] = field(default_factory=list)  # in-process scoring per batch, per run
+
+
+def run_order(rounds: int) -> list[str]:
+    """T P P T T P P T ...: which trainer runs first alternates from round to round."""
+    return [
         name
         for index in range(rounds)
         for name in (
             ("TrustGRPOTrainer", "GRPOTrainer") if index % 2 == 0 else ("GRPOTrainer", "TrustGRPOTrainer")
         )
     ]
+
+
+def overhead_runs(policy: Path | None, steps: int, rounds: int, seed: int) -> OverheadRuns:
+    result = OverheadRuns()
+    order = run_order(rounds)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         model = the_policy(policy, root)
@@ -503,20 +543,33 @@ def overhead(
             for number, name in enumerate(order, start=1):
                 with console.status(f"run {number}/{len(order)}: {name}, {steps} steps"):
                     if name == "TrustGRPOTrainer":
-                        trainer: Any = trust_trainer(
+                        trainer = trust_trainer(
                             model, root, steps, seed, outcome.url, thinking.url, "overlap"
                         )
-                        runs[name].append(train(trainer, (outcome, thinking)))
+                        result.runs[name].append(train(trainer, (outcome, thinking)))
                     else:
-                        rewards = InProcessRewards()
-                        trainer = plain_trainer(model, root, steps, seed, rewards)
-                        try:
-                            runs[name].append(train(trainer, (outcome, thinking)))
-                        finally:
-                            asyncio.run_coroutine_threadsafe(rewards.aclose(), trainer.async_loop).result()
-                        statuses.update(rewards.statuses)
-                        scoring_ms.append(1000 * rewards.scoring_s / max(1, rewards.batches))
-    counted = {name: [step for run in recorded for step in run[1:]] for name, recorded in runs.items()}
+                        result.runs[name].append(
+                            plain_run(model, root, steps, seed, (outcome, thinking), result)
+                        )
+    return result
+
+
+def plain_run(
+    model: Path, root: Path, steps: int, seed: int, servers: Sequence[RunningServer], result: OverheadRuns
+) -> list[Step]:
+    """One run of plain GRPOTrainer; its in-process rewards' statuses and scoring time go to `result`."""
+    rewards = InProcessRewards()
+    trainer = plain_trainer(model, root, steps, seed, rewards)
+    try:
+        recorded = train(trainer, servers)
+    finally:
+        asyncio.run_coroutine_threadsafe(rewards.aclose(), trainer.async_loop).result()
+    result.statuses.update(rewards.statuses)
+    result.scoring_ms.append(1000 * rewards.scoring_s / max(1, rewards.batches))
+    return recorded
+
+
+def show_overhead(title: str, counted: dict[str, list[Step]], markdown: bool) -> None:
     base = mean([s.seconds for s in counted["GRPOTrainer"]])
     base_median = median([s.seconds for s in counted["GRPOTrainer"]])
     headers = (
@@ -549,12 +602,11 @@ def overhead(
                 f"{step_median / base_median:.3f}x",
             )
         )
-    title = (
-        f"Service overhead, {GROUPS} groups x {GROUP_SIZE}, no added latency, {rounds} runs x "
-        f"{steps - 1} steps per trainer"
-    )
     show(title, headers, lines, markdown)
-    # Same seed, same scores, same advantages: every run must train on the same rollouts.
+
+
+def note_same_rollouts(runs: dict[str, list[list[Step]]], markdown: bool) -> None:
+    """Same seed, same scores, same advantages: every run must train on the same rollouts."""
     reference = runs["TrustGRPOTrainer"][0]
     compared = same = 0
     reward_diff = advantage_diff = 0.0
@@ -582,12 +634,16 @@ def overhead(
         f"on those, max |R difference| {reward_diff:.2e}, max |advantage difference| {advantage_diff:.2e}",
         markdown,
     )
+
+
+def note_overhead_details(result: OverheadRuns, counted: dict[str, list[Step]], markdown: bool) -> None:
+    """Per-run step times, mean R and completion lengths, and the in-process rewards' statuses."""
     per_run = {
         name: ", ".join(f"{mean([s.seconds for s in run[1:]]):.3f}" for run in recorded)
-        for name, recorded in runs.items()
+        for name, recorded in result.runs.items()
     }
     note(f"mean step (s) of each run: {per_run}", markdown)
-    mean_r = {name: [round(_mean_r(s.log), 4) for s in recorded[0]] for name, recorded in runs.items()}
+    mean_r = {name: [round(_mean_r(s.log), 4) for s in recorded[0]] for name, recorded in result.runs.items()}
     note(
         f"mean R per step (TRL's rewards/outcome/mean + rewards/thinking/mean), first run: {mean_r}", markdown
     )
@@ -597,8 +653,8 @@ def overhead(
     }
     note(f"mean completion length (tokens), counted steps: {lengths}", markdown)
     note(
-        f"in-process item statuses: {dict(statuses)}; in-process scoring per batch (ms), per run: "
-        + ", ".join(f"{value:.1f}" for value in scoring_ms),
+        f"in-process item statuses: {dict(result.statuses)}; in-process scoring per batch (ms), per run: "
+        + ", ".join(f"{value:.1f}" for value in result.scoring_ms),
         markdown,
     )
 

@@ -1,4 +1,4 @@
-"""The metric names DESIGN section 8 fixes, in one place for every test that checks them."""
+"""The metric names docs/architecture.md, Metrics fixes, in one place for every test that checks them."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Start the real reward server (`python -m reward_server`) on a loopback port for tests."""
+"""The real reward server for tests: `python -m reward_server` on a loopback port (signals,
+shutdown, real worker processes), or `create_app` in this process through `httpx.ASGITransport`."""
 
 from __future__ import annotations
 
@@ -8,14 +9,32 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 import psutil
+from reward_server.app import create_app
+from reward_server.config import Settings
 
 _READY_TIMEOUT_S = 120.0
+
+
+@asynccontextmanager
+async def in_process(settings: Settings, api_key: str | None = None) -> AsyncIterator[httpx.AsyncClient]:
+    """`create_app(settings)` with its lifespan running, and a client that speaks HTTP to it
+    without a socket."""
+    app = create_app(settings)
+    headers = {"authorization": f"Bearer {api_key}"} if api_key else {}
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://127.0.0.1", headers=headers
+        ) as client:
+            yield client
 
 
 def free_port() -> int:

@@ -1,5 +1,5 @@
 """Grafana provisioning and dashboards: one datasource uid, and every panel queries only metrics that
-the live services and trainer export; together the dashboards cover DESIGN section 8."""
+the live services and trainer export; together the dashboards cover docs/architecture.md, Metrics."""
 
 from __future__ import annotations
 

@@ -1,21 +1,22 @@
-"""The real server over HTTP: the contract, error envelopes, limits, auth, probes and metrics."""
+"""The real server as a process over HTTP: real worker pools under load, fairness, limits and
+time limits (the cheap cases run in process: test_app_in_process.py)."""
 
 from __future__ import annotations
 
 import json
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
 from benchmarks.outcome_workload import mixed_items, power_towers, slow_item
-from tests.design import SERVER_METRICS
 from tests.servers import RunningServer, start_server
 
 KEY = "test-key-0123456789abcdef"
+# The in-process server lives as long as the module: its tests share one event loop.
+pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
 def item(item_id: str, answer: str, truth: str, **extra: object) -> dict[str, object]:
@@ -33,109 +34,6 @@ def error_of(response: httpx.Response) -> dict[str, str]:
     assert set(body["error"]) == {"type", "message"}
     assert body["error"]["message"]
     return dict(body["error"])
-
-
-@pytest.fixture
-def client(outcome_server: RunningServer) -> httpx.Client:
-    return outcome_server.client
-
-
-def test_the_readme_curl_example(client: httpx.Client) -> None:
-    body = (
-        '{"items":[{"id":"a","response":"<think>half</think><answer>0.5</answer>",'
-        '"ground_truth":"\\\\frac{1}{2}"}]}'
-    )
-    response = client.post("/score", content=body, headers={"content-type": "application/json"})
-    assert response.status_code == 200
-    result = response.json()["results"][0]
-    assert (result["id"], result["status"], result["score"]) == ("a", "ok", 1.0)
-
-
-def test_v1_route_and_response_envelope(client: httpx.Client) -> None:
-    response = client.post("/v1/score", json={"items": [item("x", "4", "4")]})
-    body = response.json()
-    assert response.status_code == 200
-    assert body["scorer"] == "outcome"
-    assert body["model"]
-    assert body["model_version"]
-    assert body["results"][0]["details"] == {
-        "format_ok": True,
-        "extracted": "4",
-        "accuracy": 1.0,
-        "reason": "equivalent",
-    }
-
-
-def test_results_keep_the_request_order_and_ids(client: httpx.Client) -> None:
-    ids = ["zeta", "alpha", "mid", "0", "Z9"]
-    response = client.post("/score", json={"items": [item(i, "1", "1") for i in ids]})
-    assert [r["id"] for r in response.json()["results"]] == ids
-
-
-def test_malformed_json_is_400(client: httpx.Client) -> None:
-    response = client.post("/score", content=b'{"items": [', headers={"content-type": "application/json"})
-    assert response.status_code == 400
-    assert error_of(response)["type"] == "malformed_json"
-
-
-def test_invalid_utf8_is_400(client: httpx.Client) -> None:
-    body = b'{"items":[{"id":"a","response":"\xff\xfe bad","ground_truth":"1"}]}'
-    response = client.post("/score", content=body, headers={"content-type": "application/json"})
-    assert response.status_code == 400
-    assert error_of(response)["type"] == "malformed_json"
-
-
-def test_unknown_field_is_422(client: httpx.Client) -> None:
-    response = client.post("/score", json={"items": [{**item("a", "1", "1"), "reward": 1}]})
-    assert response.status_code == 422
-    error = error_of(response)
-    assert error["type"] == "invalid_request"
-    assert "reward" in error["message"]
-
-
-def test_missing_response_is_422(client: httpx.Client) -> None:
-    response = client.post("/score", json={"items": [{"id": "a", "ground_truth": "1"}]})
-    assert response.status_code == 422
-    assert "response" in error_of(response)["message"]
-
-
-def test_duplicate_ids_are_422(client: httpx.Client) -> None:
-    response = client.post("/score", json={"items": [item("a", "1", "1"), item("a", "2", "2")]})
-    assert response.status_code == 422
-    assert "duplicate" in error_of(response)["message"]
-
-
-def test_ten_thousand_items_is_413(client: httpx.Client) -> None:
-    items = [item(str(n), "1", "1") for n in range(10_000)]
-    response = client.post("/score", json={"items": items})
-    assert response.status_code == 413
-    assert error_of(response)["type"] == "payload_too_large"
-
-
-def test_a_five_megabyte_response_is_an_invalid_item_not_a_failed_request(client: httpx.Client) -> None:
-    huge = "<think>" + "x" * 5_000_000 + "</think><answer>1</answer>"
-    response = client.post(
-        "/score", json={"items": [{"id": "big", "response": huge, "ground_truth": "1"}, item("ok", "2", "2")]}
-    )
-    assert response.status_code == 200
-    big, ok = response.json()["results"]
-    assert big["status"] == "invalid"
-    assert "characters" in big["error"]
-    assert "score" not in big
-    assert ok["status"] == "ok"
-
-
-def test_missing_ground_truth_is_an_invalid_item(client: httpx.Client) -> None:
-    response = client.post("/score", json={"items": [{"id": "a", "response": "<answer>1</answer>"}]})
-    (result,) = response.json()["results"]
-    assert result["status"] == "invalid"
-    assert "ground_truth" in result["error"]
-
-
-def test_unknown_route_uses_the_envelope(client: httpx.Client) -> None:
-    response = client.get("/nope")
-    assert response.status_code == 404
-    assert error_of(response)["type"] == "not_found"
 
 
 HOSTILE = ["9^9^9^9^9", "10**10**10**10", "\\frac{1}{0}", "{" * 2000 + "1" + "}" * 2000]
@@ -192,83 +90,6 @@ def test_a_slow_item_does_not_hold_back_another_clients_items(server_dir: Path) 
         assert 'reward_worker_restarts_total{reason="timeout",scorer="outcome"} 1.0' in metrics
     finally:
         server.stop()
-
-
-def test_short_deadline_gives_timeout_not_zero(client: httpx.Client) -> None:
-    response = client.post(
-        # symbolic, so it needs a worker (answers the server process can decide come back at once)
-        "/score",
-        json={"items": [item("late", "x^2 + 2x + 1", "(x+1)^2")], "deadline_ms": 1},
-    )
-    (result,) = response.json()["results"]
-    assert result["status"] == "timeout"
-    assert "score" not in result
-
-
-def test_repeated_items_hit_the_cache(outcome_server: RunningServer) -> None:
-    def hits() -> float:
-        text = outcome_server.client.get("/metrics").text
-        line = next(x for x in text.splitlines() if x.startswith("reward_cache_hits_total"))
-        return float(line.split()[-1])
-
-    before = hits()
-    # symbolic: the items the server process decides at once are not cached (nothing to save)
-    outcome_server.score([item("c1", "(y+2)^2", "y^2 + 4y + 4")])
-    second = outcome_server.score([item("c2", "(y+2)^2", "y^2 + 4y + 4")])["results"][0]
-    assert second["id"] == "c2"
-    assert second["score"] == 1.0
-    assert hits() == before + 1
-
-
-def test_probes_and_info(client: httpx.Client) -> None:
-    assert client.get("/healthz").json() == {"status": "ok"}
-    assert client.get("/readyz").json() == {"status": "ok"}
-    info = client.get("/info").json()
-    assert info["scorer"] == "outcome"
-    assert info["limits"]["max_items_per_request"] == 4096
-    assert info["limits"]["per_item_timeout_s"] == 2.0
-    assert client.get("/openapi.json").json()["paths"]["/score"]
-
-
-def test_metrics_use_the_design_names(outcome_server: RunningServer) -> None:
-    outcome_server.score([item("m", "1", "1")])
-    text = outcome_server.client.get("/metrics").text
-    for name in SERVER_METRICS:
-        assert f"\n{name}" in text or text.startswith(name), name
-    assert 'reward_requests_total{scorer="outcome",status="200"}' in text
-    assert 'reward_items_total{scorer="outcome",status="ok"}' in text
-
-
-@pytest.fixture(scope="module")
-def locked_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    server = start_server(tmp_path_factory.mktemp("locked"), "--verifier-workers", "1", api_key=KEY)
-    yield server
-    server.stop()
-
-
-@pytest.mark.parametrize("headers", [{}, {"authorization": "Bearer wrong"}, {"authorization": KEY}])
-def test_api_key_is_required(locked_server: RunningServer, headers: dict[str, str]) -> None:
-    for method, path in [
-        ("POST", "/score"),
-        ("GET", "/info"),
-        ("GET", "/metrics"),
-        ("GET", "/no-such-route"),
-        ("GET", "/openapi.json"),
-        ("POST", "/score/"),  # no redirect (it would answer before authentication)
-    ]:
-        response = httpx.request(method, locked_server.url + path, headers=headers, json={"items": []})
-        assert response.status_code == 401, path
-        assert error_of(response)["type"] == "unauthorized"
-        assert response.headers["www-authenticate"] == "Bearer"
-
-
-def test_probes_need_no_key(locked_server: RunningServer) -> None:
-    assert httpx.get(locked_server.url + "/healthz").status_code == 200
-    assert httpx.get(locked_server.url + "/readyz").status_code == 200
-
-
-def test_the_right_key_is_accepted(locked_server: RunningServer) -> None:
-    assert locked_server.score([item("a", "2", "2")])["results"][0]["score"] == 1.0
 
 
 def test_queue_full_is_429_with_retry_after(server_dir: Path) -> None:

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 
 import pytest
 from reward_proto import ItemStatus, ScoreResult
-from reward_server.batcher import Batcher, BatchLimits, Closed, NeverFits, QueueFull, Work
+from reward_server.batcher import Batcher, Closed, NeverFits, QueueFull, Work
+from reward_server.config import Batching
 
 
 class FakeEngine:
@@ -19,22 +20,24 @@ class FakeEngine:
         self.gate = asyncio.Event()
         self.gate.set()
 
-    async def __call__(self, batch: Sequence[Work]) -> list[ScoreResult]:
+    async def __call__(self, batch: Sequence[Work[None]]) -> None:
         self.batches.append([work.id for work in batch])
         await self.gate.wait()
         if any(work.id.startswith("poison") for work in batch):
             raise RuntimeError("engine exploded")
-        return [ScoreResult(id=work.id, status=ItemStatus.OK, score=0.5) for work in batch]
+        for work in batch:
+            if not work.id.startswith("forgotten"):
+                work.future.set_result(ScoreResult(id=work.id, status=ItemStatus.OK, score=0.5))
 
 
 def one_at_a_time(
     max_queue_items: int = 16_384, max_queue_tokens: int = 8_000_000
-) -> tuple[FakeEngine, Batcher]:
+) -> tuple[FakeEngine, Batcher[None]]:
     """A started batcher that runs one single-item batch at a time on an engine held closed
     (open it with `engine.gate.set()`)."""
     engine = FakeEngine()
     engine.gate.clear()
-    limits = BatchLimits(
+    limits = Batching(
         max_batch_items=1,
         max_concurrent_batches=1,
         max_queue_items=max_queue_items,
@@ -45,18 +48,20 @@ def one_at_a_time(
     return engine, batcher
 
 
-def make_work(item_id: str, *, tokens: int = 1, group: str | None = None, deadline_s: float = 60.0) -> Work:
+def make_work(
+    item_id: str, *, tokens: int = 1, group: str | None = None, deadline_s: float = 60.0
+) -> Work[None]:
     loop = asyncio.get_running_loop()
     return Work(item_id, None, tokens, group, time.monotonic() + deadline_s, loop.create_future())
 
 
-async def results(works: Sequence[Work]) -> list[ScoreResult]:
+async def results(works: Sequence[Work[None]]) -> list[ScoreResult]:
     return list(await asyncio.wait_for(asyncio.gather(*(w.future for w in works)), 10))
 
 
 async def test_batch_closes_at_max_items() -> None:
     engine = FakeEngine()
-    batcher = Batcher(engine, BatchLimits(max_batch_items=4, max_wait_ms=10_000))
+    batcher = Batcher(engine, Batching(max_batch_items=4, max_wait_ms=10_000))
     batcher.start()
     works = [make_work(str(i)) for i in range(10)]
     batcher.submit(works)
@@ -68,7 +73,7 @@ async def test_batch_closes_at_max_items() -> None:
 
 async def test_batch_closes_at_max_tokens() -> None:
     engine = FakeEngine()
-    batcher = Batcher(engine, BatchLimits(max_batch_tokens=100, max_wait_ms=10_000))
+    batcher = Batcher(engine, Batching(max_batch_tokens=100, max_wait_ms=10_000))
     batcher.start()
     works = [make_work(str(i), tokens=40) for i in range(3)]
     batcher.submit(works)
@@ -79,7 +84,7 @@ async def test_batch_closes_at_max_tokens() -> None:
 
 async def test_batch_closes_after_max_wait() -> None:
     engine = FakeEngine()
-    batcher = Batcher(engine, BatchLimits(max_batch_items=100, max_wait_ms=20))
+    batcher = Batcher(engine, Batching(max_batch_items=100, max_wait_ms=20))
     batcher.start()
     works = [make_work("only")]
     batcher.submit(works)
@@ -90,7 +95,7 @@ async def test_batch_closes_after_max_wait() -> None:
 
 async def test_group_members_stay_together_and_are_not_split() -> None:
     engine = FakeEngine()
-    batcher = Batcher(engine, BatchLimits(max_batch_items=4, max_wait_ms=10_000))
+    batcher = Batcher(engine, Batching(max_batch_items=4, max_wait_ms=10_000))
     batcher.start()
     # Interleaved on the wire; the batcher puts each group's members next to each other.
     works = [make_work(f"{g}{i}", group=g) for i in range(3) for g in ("a", "b")]
@@ -126,7 +131,7 @@ async def test_token_bound_refuses_too() -> None:
 
 async def test_work_that_could_never_fit_is_told_so() -> None:
     """Past the bound on an empty queue: not `QueueFull`, which would tell the client to retry."""
-    batcher = Batcher(FakeEngine(), BatchLimits(max_queue_items=3, max_queue_tokens=10))
+    batcher = Batcher(FakeEngine(), Batching(max_queue_items=3, max_queue_tokens=10))
     batcher.start()
     with pytest.raises(NeverFits, match="max_queue_tokens"):
         batcher.submit([make_work("big", tokens=11)])
@@ -153,7 +158,7 @@ async def test_expired_items_are_answered_timeout_at_dequeue() -> None:
 
 async def test_a_failing_batch_fails_only_its_items_and_the_loop_survives() -> None:
     engine = FakeEngine()
-    batcher = Batcher(engine, BatchLimits(max_batch_items=2, max_wait_ms=20))
+    batcher = Batcher(engine, Batching(max_batch_items=2, max_wait_ms=20))
     batcher.start()
     works = [make_work("poison"), make_work("x"), make_work("y"), make_work("z")]
     batcher.submit(works)
@@ -163,6 +168,19 @@ async def test_a_failing_batch_fails_only_its_items_and_the_loop_survives() -> N
     later = [make_work("after")]
     batcher.submit(later)
     assert (await results(later))[0].status is ItemStatus.OK
+    await batcher.close(drain_timeout_s=5)
+
+
+async def test_an_item_the_engine_leaves_unanswered_is_an_error_not_a_score() -> None:
+    engine = FakeEngine()
+    batcher = Batcher(engine, Batching(max_batch_items=2, max_wait_ms=20))
+    batcher.start()
+    works = [make_work("forgotten"), make_work("kept")]
+    batcher.submit(works)
+    forgotten, kept = await results(works)
+    assert (forgotten.status, forgotten.score) == (ItemStatus.ERROR, None)
+    assert "without a result" in (forgotten.error or "")
+    assert kept.status is ItemStatus.OK
     await batcher.close(drain_timeout_s=5)
 
 
@@ -180,7 +198,7 @@ async def test_cancelled_items_are_skipped() -> None:
 
 async def test_close_drains_then_refuses_new_work() -> None:
     engine = FakeEngine()
-    batcher = Batcher(engine, BatchLimits(max_batch_items=2, max_wait_ms=10_000))
+    batcher = Batcher(engine, Batching(max_batch_items=2, max_wait_ms=10_000))
     batcher.start()
     works = [make_work(str(i)) for i in range(5)]
     batcher.submit(works)

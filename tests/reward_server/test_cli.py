@@ -9,8 +9,10 @@ import time
 from pathlib import Path
 
 import pytest
+from reward_server.cli import SECRETS, flag, parse
 from reward_server.config import Settings
 
+from scripts.settings_table import README, with_table
 from tests.servers import free_port, start_server
 
 
@@ -27,7 +29,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
 def test_help_lists_the_main_flags() -> None:
     result = run_cli("--help")
     assert result.returncode == 0
-    for flag in [
+    for expected in [
         "--scorer",
         "--host",
         "--port",
@@ -36,7 +38,7 @@ def test_help_lists_the_main_flags() -> None:
         "--max-queue-items",
         "--item-timeout-s",
     ]:
-        assert flag in result.stdout
+        assert expected in result.stdout
 
 
 def test_a_bad_value_is_a_clear_usage_error() -> None:
@@ -48,7 +50,7 @@ def test_a_bad_value_is_a_clear_usage_error() -> None:
 def test_an_out_of_range_setting_is_refused() -> None:
     result = run_cli("--max-batch-items", "0")
     assert result.returncode == 2
-    assert "max_batch_items" in result.stderr
+    assert "--max-batch-items" in result.stderr
 
 
 def test_environment_variables_configure_the_server(tmp_path: Path) -> None:
@@ -71,10 +73,37 @@ def test_the_default_bind_address_is_loopback() -> None:
     assert Settings().host == "127.0.0.1"
 
 
-def test_every_setting_is_documented_in_the_readme() -> None:
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+def test_the_readme_settings_tables_are_generated_from_the_models() -> None:
+    readme = README.read_text()
+    assert with_table(readme) == readme, "regenerate them: .venv/bin/python scripts/settings_table.py"
     for name in Settings.model_fields:
         assert f"`REWARD_SERVER_{name.upper()}`" in readme, name
+
+
+def test_help_covers_every_setting_with_its_description() -> None:
+    shown = " ".join(run_cli("--help").stdout.split())
+    for name, field in Settings.model_fields.items():
+        if name in SECRETS:
+            assert flag(name) + " " not in shown, f"a key must never be a flag: {name}"
+            continue
+        assert flag(name) in shown, name
+        assert " ".join((field.description or "").split())[:40] in shown, name
+
+
+@pytest.mark.parametrize("secret", sorted(SECRETS))
+def test_a_key_on_the_command_line_is_refused(secret: str) -> None:
+    result = run_cli(f"{flag(secret)}=0123456789abcdef0123")
+    assert result.returncode == 2
+    assert "environment" in result.stderr
+    assert "0123456789abcdef0123" not in result.stderr
+
+
+def test_flags_and_the_environment_compose(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REWARD_SERVER_MAX_BATCH_ITEMS", "7")
+    monkeypatch.setenv("REWARD_SERVER_PORT", "9000")
+    settings = parse(["--port", "9100", "--no-ocr-normalize", "--answer-container", "boxed"])
+    assert (settings.port, settings.batching.max_batch_items) == (9100, 7)
+    assert (settings.outcome.ocr_normalize, settings.outcome.answer_container) == (False, "boxed")
 
 
 def test_the_console_script_and_the_readme_curl(tmp_path: Path) -> None:

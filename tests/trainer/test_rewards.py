@@ -1,4 +1,4 @@
-"""Trust-GRPO math against groups computed by hand (DESIGN section 7)."""
+"""Trust-GRPO math against groups computed by hand (docs/architecture.md, Trust-GRPO)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""HTTP layer: the `create_app(settings)` factory and thin routes."""
+"""HTTP layer: the `create_app(settings)` factory, thin routes on a router, one table of error
+handlers (docs/architecture.md, Parts)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ import hmac
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
@@ -39,7 +41,7 @@ from reward_server.errors import (
 )
 from reward_server.metrics import ServerMetrics
 from reward_server.parsing import BodyParser
-from reward_server.scorers import build_scorer
+from reward_server.scorers.factory import build_scorer
 from reward_server.service import ScoringService
 
 logger = logging.getLogger(__name__)
@@ -93,10 +95,11 @@ async def _unless(work: Awaitable[T], stop: Coroutine[Any, Any, Any], error: Ser
     `error` raised. One watcher task per call: this runs on every request."""
     current = asyncio.current_task()
     assert current is not None
-    stopped = False
+    watching = stopped = False
 
     async def watch() -> None:
-        nonlocal stopped
+        nonlocal watching, stopped
+        watching = True
         await stop
         stopped = True
         current.cancel()
@@ -110,6 +113,8 @@ async def _unless(work: Awaitable[T], stop: Coroutine[Any, Any, Any], error: Ser
         raise
     finally:
         watcher.cancel()
+        if not watching:  # `work` won before the watcher ran: `stop` was never started
+            stop.close()
 
 
 async def _disconnected(receive: Receive) -> None:
@@ -140,168 +145,203 @@ class _RequestMetrics:
         try:
             await self.app(scope, receive, send_and_record)
         finally:
-            metrics: ServerMetrics | None = getattr(scope["app"].state, "metrics", None)
-            if metrics is not None:
-                metrics.observe_request(status, time.perf_counter() - started)
+            server: ServerState = scope["app"].state.server
+            server.metrics.observe_request(status, time.perf_counter() - started)
 
 
-def _service_of(request: Request) -> ScoringService:
-    service: ScoringService | None = getattr(request.app.state, "service", None)
+@dataclass(slots=True)
+class ServerState:
+    """What the routes need, set up by `create_app` (the service once the lifespan started it)."""
+
+    settings: Settings
+    metrics: ServerMetrics
+    parser: BodyParser
+    service: ScoringService[Any] | None = None
+
+    async def drain(self) -> None:
+        """Let the scoring service finish what it admitted (SIGTERM; see runtime.py)."""
+        if self.service is not None:
+            await self.service.drain()
+
+    def has_api_key(self, request: Request) -> bool:
+        expected = self.settings.bearer_token
+        if expected is None:
+            return True
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        return scheme.lower() == "bearer" and hmac.compare_digest(token.strip().encode(), expected)
+
+
+def _server(request: Request) -> ServerState:
+    server: ServerState = request.app.state.server
+    return server
+
+
+def _service_of(request: Request) -> ScoringService[Any]:
+    service = _server(request).service
     if service is None:
         raise NotReady("the scorer is still loading")
     return service
 
 
-Service = Annotated[ScoringService, Depends(_service_of)]
+def _require_api_key(request: Request) -> None:
+    if not _server(request).has_api_key(request):
+        raise Unauthorized("missing or wrong bearer token")
+
+
+Server = Annotated[ServerState, Depends(_server)]
+Service = Annotated[ScoringService[Any], Depends(_service_of)]
+probes = APIRouter()
+router = APIRouter(dependencies=[Depends(_require_api_key)])
+
+
+async def _score(request: Request, server: Server, service: Service) -> Response:
+    settings = server.settings
+    _require_json(request)
+    reading = _read_body(request, settings.max_body_bytes)
+    shutting_down = NotReady("the server is shutting down")
+    declared = request.headers.get("content-length", "")
+    try:
+        async with asyncio.timeout(settings.body_read_timeout_s):
+            if declared.isdigit() and int(declared) <= _SMALL_BODY_BYTES:
+                body = await reading
+            else:  # a drain does not wait for slow uploads: they are told to go elsewhere at once
+                body = await _unless(reading, service.draining.wait(), shutting_down)
+    except TimeoutError:
+        limit = settings.body_read_timeout_s
+        raise RequestTimeout(f"the body was not received within {limit:g} s") from None
+    with service.admitted():
+        if server.parser.in_place(body):
+            payload = await server.parser.parse(body)
+        else:  # a parse still running when the drain's time is up is not waited for
+            payload = await _unless(server.parser.parse(body), service.drained.wait(), shutting_down)
+        # Work for a client that went away is cancelled, so its queued items are skipped.
+        gone = ClientDisconnected("the client closed the connection before its results were ready")
+        return _json(await _unless(service.score(payload), _disconnected(request.receive), gone))
+
+
+for _path in SCORE_PATHS:
+    router.add_api_route(_path, _score, methods=["POST"], include_in_schema=False)
+
+
+@probes.api_route("/healthz", methods=["GET", "HEAD"], include_in_schema=False)
+async def healthz() -> Response:
+    return _json(HealthResponse(status="ok"))
+
+
+@probes.api_route("/readyz", methods=["GET", "HEAD"], include_in_schema=False)
+async def readyz(server: Server) -> Response:
+    service = server.service
+    reason = "the scorer is still loading" if service is None else service.readiness()
+    if reason is not None:
+        return _json(HealthResponse(status="not_ready", detail=reason), status=503)
+    return _json(HealthResponse(status="ok"))
+
+
+@router.get("/info", include_in_schema=False)
+async def info(server: Server, service: Service) -> Response:
+    limits = server.settings.limits.model_dump()
+    return _json(
+        InfoResponse(
+            scorer=service.scorer.name,
+            model=service.scorer.model,
+            model_version=service.scorer.model_version,
+            version=__version__,
+            limits=Limits(**limits, per_item_timeout_s=server.settings.item_timeout_s),
+        )
+    )
+
+
+@router.get("/openapi.json", include_in_schema=False)
+async def openapi() -> Response:
+    return Response(json.dumps(openapi_document()), media_type=_JSON)
+
+
+@router.get("/metrics", include_in_schema=False)
+async def prometheus_metrics(server: Server) -> Response:
+    return Response(generate_latest(server.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+async def _service_error(_: Request, exc: ServiceError) -> Response:
+    return _error_response(exc)
+
+
+async def _validation_error(_: Request, exc: RequestValidationError) -> Response:
+    return _error_response(InvalidRequest(str(exc.errors()[:5])))
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    # Unknown routes need the key too: without it, a 404 would tell which routes exist.
+    if request.url.path not in PROBE_PATHS and not _server(request).has_api_key(request):
+        return _error_response(Unauthorized("missing or wrong bearer token"))
+    if exc.status_code == 404:
+        return _error_response(NotFound("no such route"))
+    if exc.status_code == 405:
+        allow = (exc.headers or {}).get("Allow", "")
+        message = f"{request.method} is not allowed here (allowed: {allow})"
+        return _error_response(MethodNotAllowed(message, allow=allow))
+    return Response(
+        envelope("http_error", str(exc.detail)),
+        status_code=exc.status_code,
+        media_type=_JSON,
+        headers=exc.headers,
+    )
+
+
+async def _unexpected(_: Request, exc: Exception) -> Response:
+    logger.exception("unhandled error")
+    return _error_response(ServiceError(f"internal error: {type(exc).__name__}"))
+
+
+# Each handler takes the exception type it is registered for.
+ErrorHandler = Callable[[Request, Any], Coroutine[Any, Any, Response]]
+# Every exception a request can end with, and the envelope it is answered with.
+EXCEPTION_HANDLERS: dict[int | type[Exception], ErrorHandler] = {
+    ServiceError: _service_error,
+    RequestValidationError: _validation_error,
+    StarletteHTTPException: _http_error,
+    Exception: _unexpected,
+}
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    server: ServerState = app.state.server
+    settings = server.settings
+    if settings.bearer_token is None and not is_loopback(settings.host):
+        logger.warning(
+            "SERVING %s WITHOUT AUTHENTICATION (REWARD_SERVER_ALLOW_UNAUTHENTICATED): anyone who can"
+            " reach this port can use it",
+            settings.host,
+        )
+    scorer = build_scorer(settings, server.metrics)
+    service = ScoringService(scorer, settings.service, settings.batching, settings.limits, server.metrics)
+    await service.start()
+    server.service = service
+    logger.info("%s scorer ready (%s)", settings.scorer.value, scorer.model_version)
+    try:
+        yield
+    finally:
+        logger.info("shutting down: finishing queued work")
+        await service.close()
+        server.parser.close()
 
 
 def create_app(settings: Settings) -> FastAPI:
     """Build the reward server for `settings`; the scorer starts in the lifespan."""
-    metrics = ServerMetrics(settings.scorer.value)
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if settings.bearer_token is None and not is_loopback(settings.host):
-            logger.warning(
-                "SERVING %s WITHOUT AUTHENTICATION (REWARD_SERVER_ALLOW_UNAUTHENTICATED): anyone who can"
-                " reach this port can use it",
-                settings.host,
-            )
-        service = ScoringService(build_scorer(settings, metrics), settings, metrics)
-        await service.start()
-        app.state.service = service
-        logger.info("%s scorer ready (%s)", settings.scorer.value, service.scorer.model_version)
-        try:
-            yield
-        finally:
-            logger.info("shutting down: finishing queued work")
-            await service.close()
-            parser.close()
-
     app = FastAPI(
         title="Reward service",
         version=__version__,
-        lifespan=lifespan,
+        lifespan=_lifespan,
         docs_url=None,
         redoc_url=None,
-        openapi_url=None,  # served below, behind the key like every other route
+        openapi_url=None,  # served by the router, behind the key like every other route
         redirect_slashes=False,  # a redirect would answer before authentication
+        exception_handlers=EXCEPTION_HANDLERS,
     )
-    app.state.metrics = metrics
+    app.state.server = ServerState(
+        settings, ServerMetrics(settings.scorer.value), BodyParser(settings.max_items_per_request)
+    )
     app.add_middleware(_RequestMetrics)
-    parser = BodyParser(settings.max_items_per_request)
-
-    expected_key = settings.bearer_token
-
-    def has_api_key(request: Request) -> bool:
-        if expected_key is None:
-            return True
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        return scheme.lower() == "bearer" and hmac.compare_digest(token.strip().encode(), expected_key)
-
-    def require_api_key(request: Request) -> None:
-        if not has_api_key(request):
-            raise Unauthorized("missing or wrong bearer token")
-
-    authorized = [Depends(require_api_key)]
-
-    @app.exception_handler(ServiceError)
-    async def _service_error(_: Request, exc: ServiceError) -> Response:
-        return _error_response(exc)
-
-    @app.exception_handler(RequestValidationError)
-    async def _validation_error(_: Request, exc: RequestValidationError) -> Response:
-        return _error_response(InvalidRequest(str(exc.errors()[:5])))
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        # Unknown routes need the key too: without it, a 404 would tell which routes exist.
-        if request.url.path not in PROBE_PATHS and not has_api_key(request):
-            return _error_response(Unauthorized("missing or wrong bearer token"))
-        if exc.status_code == 404:
-            return _error_response(NotFound("no such route"))
-        if exc.status_code == 405:
-            allow = (exc.headers or {}).get("Allow", "")
-            message = f"{request.method} is not allowed here (allowed: {allow})"
-            return _error_response(MethodNotAllowed(message, allow=allow))
-        return Response(
-            envelope("http_error", str(exc.detail)),
-            status_code=exc.status_code,
-            media_type=_JSON,
-            headers=exc.headers,
-        )
-
-    @app.exception_handler(Exception)
-    async def _unexpected(_: Request, exc: Exception) -> Response:
-        logger.exception("unhandled error")
-        return _error_response(ServiceError(f"internal error: {type(exc).__name__}"))
-
-    async def score(request: Request, service: Service) -> Response:
-        _require_json(request)
-        reading = _read_body(request, settings.max_body_bytes)
-        shutting_down = NotReady("the server is shutting down")
-        declared = request.headers.get("content-length", "")
-        try:
-            async with asyncio.timeout(settings.body_read_timeout_s):
-                if declared.isdigit() and int(declared) <= _SMALL_BODY_BYTES:
-                    body = await reading
-                else:  # a drain does not wait for slow uploads: they are told to go elsewhere at once
-                    body = await _unless(reading, service.draining.wait(), shutting_down)
-        except TimeoutError:
-            limit = settings.body_read_timeout_s
-            raise RequestTimeout(f"the body was not received within {limit:g} s") from None
-        with service.admitted():
-            if parser.in_place(body):
-                payload = await parser.parse(body)
-            else:  # a parse still running when the drain's time is up is not waited for
-                payload = await _unless(parser.parse(body), service.drained.wait(), shutting_down)
-            # Work for a client that went away is cancelled, so its queued items are skipped.
-            gone = ClientDisconnected("the client closed the connection before its results were ready")
-            return _json(await _unless(service.score(payload), _disconnected(request.receive), gone))
-
-    for path in SCORE_PATHS:
-        app.add_api_route(path, score, methods=["POST"], dependencies=authorized, include_in_schema=False)
-
-    @app.api_route("/healthz", methods=["GET", "HEAD"], include_in_schema=False)
-    async def healthz() -> Response:
-        return _json(HealthResponse(status="ok"))
-
-    @app.api_route("/readyz", methods=["GET", "HEAD"], include_in_schema=False)
-    async def readyz(request: Request) -> Response:
-        service: ScoringService | None = getattr(request.app.state, "service", None)
-        reason = "the scorer is still loading" if service is None else service.readiness()
-        if reason is not None:
-            return _json(HealthResponse(status="not_ready", detail=reason), status=503)
-        return _json(HealthResponse(status="ok"))
-
-    @app.get("/info", dependencies=authorized, include_in_schema=False)
-    async def info(service: Service) -> Response:
-        return _json(
-            InfoResponse(
-                scorer=service.scorer.name,
-                model=service.scorer.model,
-                model_version=service.scorer.model_version,
-                version=__version__,
-                limits=Limits(
-                    max_items_per_request=settings.max_items_per_request,
-                    max_body_bytes=settings.max_body_bytes,
-                    max_response_chars=settings.max_response_chars,
-                    max_ground_truth_chars=settings.max_ground_truth_chars,
-                    max_question_chars=settings.max_question_chars,
-                    max_choice_chars=settings.max_choice_chars,
-                    max_image_bytes=settings.max_image_bytes,
-                    max_image_pixels=settings.max_image_pixels,
-                    per_item_timeout_s=settings.item_timeout_s,
-                ),
-            )
-        )
-
-    @app.get("/openapi.json", dependencies=authorized, include_in_schema=False)
-    async def openapi() -> Response:
-        return Response(json.dumps(openapi_document()), media_type=_JSON)
-
-    @app.get("/metrics", dependencies=authorized, include_in_schema=False)
-    async def prometheus_metrics() -> Response:
-        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
-
+    app.include_router(probes)
+    app.include_router(router)
     return app

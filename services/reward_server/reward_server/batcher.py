@@ -1,4 +1,4 @@
-"""Dynamic batching of scoring work (DESIGN section 4). Knows nothing of HTTP.
+"""Dynamic batching of scoring work (docs/architecture.md, Batching). Knows nothing of HTTP.
 
 A batch closes at `max_batch_items`, `max_batch_tokens` or `max_wait_ms`, whichever comes first.
 Items of one group are queued next to each other and a group is never split across batches unless
@@ -6,6 +6,9 @@ it alone exceeds a batch, so an engine with prefix caching computes the shared p
 queue is bounded in items and tokens, counting the items of batches the engine has not answered
 yet; items whose deadline passed are answered `timeout` when dequeued; a failing batch fails only
 its own items and the loop keeps running.
+
+Results have one channel: the future of each `Work`. The engine sets each item's result as soon
+as it has it; whatever it left unset when it returns or fails is answered `error` here.
 """
 
 from __future__ import annotations
@@ -17,9 +20,11 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar
 
 from reward_proto import ItemStatus, ScoreResult
+
+from reward_server.config import Batching
 
 logger = logging.getLogger(__name__)
 
@@ -36,12 +41,16 @@ class Closed(Exception):
     """The batcher is shutting down and accepts no new work."""
 
 
+P = TypeVar("P")
+
+
 @dataclass(slots=True)
-class Work:
-    """One item waiting for a batch. `payload` is whatever the scorer prepared."""
+class Work(Generic[P]):
+    """One item waiting for a batch: the scorer's prepared `payload`, and the `future` that its
+    result is set on (cancelled: nobody waits for it any more)."""
 
     id: str
-    payload: object
+    payload: P
     tokens: int
     group_key: str | None
     deadline: float
@@ -56,36 +65,28 @@ class BatchObserver(Protocol):
     def on_depth(self, items: int, tokens: int) -> None: ...
 
 
-ProcessBatch = Callable[[Sequence[Work]], Awaitable[Sequence[ScoreResult]]]
+# Sets the result of each item on its future, as soon as it has it.
+ProcessBatch = Callable[[Sequence[Work[P]]], Awaitable[None]]
 
 
-@dataclass(frozen=True, slots=True)
-class BatchLimits:
-    max_batch_items: int = 256
-    max_batch_tokens: int = 65_536
-    max_wait_ms: float = 2.0
-    max_concurrent_batches: int = 2
-    max_queue_items: int = 16_384
-    max_queue_tokens: int = 8_000_000
+def _answer(work: Work[P], status: ItemStatus, message: str) -> None:
+    if not work.future.done():
+        work.future.set_result(ScoreResult(id=work.id, status=status, error=message))
 
 
-def _timeout(work: Work, message: str) -> ScoreResult:
-    return ScoreResult(id=work.id, status=ItemStatus.TIMEOUT, error=message)
-
-
-class Batcher:
+class Batcher(Generic[P]):
     """`submit()` work items, get their results through `Work.future`."""
 
     def __init__(
         self,
-        process_batch: ProcessBatch,
-        limits: BatchLimits,
+        process_batch: ProcessBatch[P],
+        limits: Batching,
         observer: BatchObserver | None = None,
     ) -> None:
         self._process_batch = process_batch
         self.limits = limits
         self._observer = observer
-        self._queue: deque[Work] = deque()
+        self._queue: deque[Work[P]] = deque()
         self._queued_tokens = 0
         self._busy_items = self._busy_tokens = 0  # in batches handed to the engine, not yet answered
         self._arrived = asyncio.Event()
@@ -111,7 +112,7 @@ class Batcher:
         if self._loop_task is None:
             self._loop_task = asyncio.create_task(self._run(), name="batcher")
 
-    def submit(self, items: Sequence[Work]) -> None:
+    def submit(self, items: Sequence[Work[P]]) -> None:
         """Queue all of `items` or none of them (raises `NeverFits` / `QueueFull` / `Closed`)."""
         if not self.accepting:
             raise Closed("the server is shutting down")
@@ -131,8 +132,8 @@ class Batcher:
                 f"{self.limits.max_queue_items} / {self.limits.max_queue_tokens}"
             )
         # Group members go next to each other, in first-appearance order of their groups.
-        order: dict[str | None, list[Work]] = {}
-        singles: list[Work] = []
+        order: dict[str | None, list[Work[P]]] = {}
+        singles: list[Work[P]] = []
         for work in items:
             if work.group_key is None:
                 singles.append(work)
@@ -157,8 +158,7 @@ class Batcher:
                 with contextlib.suppress(asyncio.CancelledError):
                     await self._loop_task
         for work in self._queue:
-            if not work.future.done():
-                work.future.set_result(_timeout(work, "server shut down before this item was scored"))
+            _answer(work, ItemStatus.TIMEOUT, "server shut down before this item was scored")
         self._queue.clear()
         self._queued_tokens = 0
         running = list(self._running)
@@ -209,8 +209,8 @@ class Batcher:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._arrived.wait(), remaining)
 
-    def _take_batch(self) -> list[Work]:
-        batch: list[Work] = []
+    def _take_batch(self) -> list[Work[P]]:
+        batch: list[Work[P]] = []
         tokens = 0
         now = time.monotonic()
         limits = self.limits
@@ -221,7 +221,7 @@ class Batcher:
                 continue
             if now >= work.deadline:
                 self._pop()
-                work.future.set_result(_timeout(work, "deadline passed while queued"))
+                _answer(work, ItemStatus.TIMEOUT, "deadline passed while queued")
                 continue
             if batch and (
                 len(batch) >= limits.max_batch_items or tokens + work.tokens > limits.max_batch_tokens
@@ -256,23 +256,18 @@ class Batcher:
         work = self._queue.popleft()
         self._queued_tokens -= work.tokens
 
-    async def _execute(self, batch: list[Work]) -> None:
+    async def _execute(self, batch: list[Work[P]]) -> None:
         started = time.monotonic()
         try:
-            results = await self._process_batch(batch)
-            if len(results) != len(batch):
-                raise RuntimeError(f"scorer returned {len(results)} results for {len(batch)} items")
+            await self._process_batch(batch)
         except asyncio.CancelledError:
             for work in batch:
-                if not work.future.done():
-                    work.future.set_result(
-                        _timeout(work, "server shut down while this item was being scored")
-                    )
+                _answer(work, ItemStatus.TIMEOUT, "server shut down while this item was being scored")
             raise
         except Exception as exc:
             logger.exception("batch of %d items failed", len(batch))
-            message = f"scoring failed: {type(exc).__name__}: {exc}"[:500]
-            results = [ScoreResult(id=work.id, status=ItemStatus.ERROR, error=message) for work in batch]
+            for work in batch:
+                _answer(work, ItemStatus.ERROR, f"scoring failed: {type(exc).__name__}: {exc}"[:500])
         finally:
             self._slots.release()
             self._busy_items -= len(batch)
@@ -280,6 +275,5 @@ class Batcher:
             self._report_depth()
             if self._observer is not None:
                 self._observer.on_batch(len(batch), sum(w.tokens for w in batch), time.monotonic() - started)
-        for work, result in zip(batch, results, strict=True):
-            if not work.future.done():
-                work.future.set_result(result)
+        for work in batch:
+            _answer(work, ItemStatus.ERROR, "the scorer returned without a result for this item")

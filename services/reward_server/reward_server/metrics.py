@@ -1,4 +1,4 @@
-"""Every server metric, declared once (DESIGN section 8). One registry per app instance."""
+"""Every server metric, declared once (docs/architecture.md, Metrics). One registry per app instance."""
 
 from __future__ import annotations
 

@@ -13,13 +13,13 @@ import asyncio
 import functools
 import logging
 import socket
-from typing import Any
+from collections.abc import Awaitable, Callable
 
 import uvicorn
 from fastapi import FastAPI
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
-from reward_server.config import Settings
+from reward_server.config import ServerSettings
 from reward_server.errors import RequestTimeout, envelope, status_code
 
 logger = logging.getLogger(__name__)
@@ -113,21 +113,19 @@ def head_timeout_protocol(timeout_s: float) -> type[HeadTimeoutProtocol]:
 class DrainingServer(uvicorn.Server):
     """On shutdown: stop accepting, let the scoring service drain, then let uvicorn close."""
 
-    def __init__(self, config: uvicorn.Config, app: FastAPI) -> None:
+    def __init__(self, config: uvicorn.Config, drain: Callable[[], Awaitable[None]]) -> None:
         super().__init__(config)
-        self._app = app
+        self._drain = drain
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         for server in self.servers:
             server.close()
-        service: Any = getattr(self._app.state, "service", None)
-        if service is not None:
-            await service.drain()
+        await self._drain()
         await super().shutdown(sockets)
 
 
-def serve(app: FastAPI, settings: Settings) -> None:
-    """Run `app` until SIGINT/SIGTERM, then drain."""
+def serve(app: FastAPI, settings: ServerSettings) -> None:
+    """Run `app` (from `create_app`) until SIGINT/SIGTERM, then drain its scoring service."""
     config = uvicorn.Config(
         app,
         host=settings.host,
@@ -137,4 +135,4 @@ def serve(app: FastAPI, settings: Settings) -> None:
         timeout_graceful_shutdown=FLUSH_TIMEOUT_S,
         access_log=False,
     )
-    DrainingServer(config, app).run()
+    DrainingServer(config, app.state.server.drain).run()

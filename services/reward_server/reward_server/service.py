@@ -10,12 +10,13 @@ import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
+from typing import Generic, TypeVar
 
 from reward_proto import ItemStatus, ScoreItem, ScoreRequest, ScoreResponse, ScoreResult
 
-from reward_server.batcher import Batcher, BatchLimits, Closed, NeverFits, QueueFull, Work
+from reward_server.batcher import Batcher, Closed, NeverFits, QueueFull, Work
 from reward_server.cache import LRUCache
-from reward_server.config import Settings
+from reward_server.config import Batching, RequestLimits, ServiceSettings
 from reward_server.errors import NotReady, PayloadTooLarge, QueueFullError
 from reward_server.metrics import ServerMetrics
 from reward_server.scorers import Prepared, Scorer
@@ -34,31 +35,31 @@ def _size(item: ScoreItem) -> int:
     return size + sum(len(key) + len(text) for key, text in (item.choices or {}).items())
 
 
-class ScoringService:
+P = TypeVar("P")
+
+
+class ScoringService(Generic[P]):
     """Answers a `ScoreRequest` with exactly one result per item, matched by id."""
 
-    def __init__(self, scorer: Scorer, settings: Settings, metrics: ServerMetrics) -> None:
+    def __init__(
+        self,
+        scorer: Scorer[P],
+        settings: ServiceSettings,
+        batching: Batching,
+        limits: RequestLimits,
+        metrics: ServerMetrics,
+    ) -> None:
         self.scorer = scorer
         self.settings = settings
+        self.limits = limits
         self.metrics = metrics
         self.cache: LRUCache[ScoreResult] = LRUCache(settings.cache_entries)
-        concurrent_batches = settings.max_concurrent_batches
         if scorer.queues_fairly:
             # Batches held by one request's slow items would otherwise keep another's in the queue;
             # every batch holds at least one item, so this many slots take every admitted item.
-            concurrent_batches = max(concurrent_batches, settings.max_queue_items)
-        self.batcher = Batcher(
-            self._process_batch,
-            BatchLimits(
-                max_batch_items=settings.max_batch_items,
-                max_batch_tokens=settings.max_batch_tokens,
-                max_wait_ms=settings.max_wait_ms,
-                max_concurrent_batches=concurrent_batches,
-                max_queue_items=settings.max_queue_items,
-                max_queue_tokens=settings.max_queue_tokens,
-            ),
-            observer=metrics,
-        )
+            slots = max(batching.max_concurrent_batches, batching.max_queue_items)
+            batching = batching.model_copy(update={"max_concurrent_batches": slots})
+        self.batcher: Batcher[P] = Batcher(scorer.score_batch, batching, observer=metrics)
         # Preparation of large requests (extraction, guards, image checks) runs here, not on the loop.
         self._preparer = ThreadPoolExecutor(max_workers=2, thread_name_prefix="prepare")
         self._origins = itertools.count()
@@ -108,63 +109,47 @@ class ScoringService:
             return "shutting down"
         if not self.scorer.ready:
             return "engine not loaded"
-        high_water = self.settings.ready_high_water
-        if self.batcher.depth_items > high_water * self.settings.max_queue_items:
+        high_water, bound = self.settings.ready_high_water, self.batcher.limits
+        if self.batcher.depth_items > high_water * bound.max_queue_items:
             return f"queue above {high_water:.0%} of its item bound"
-        if self.batcher.depth_tokens > high_water * self.settings.max_queue_tokens:
+        if self.batcher.depth_tokens > high_water * bound.max_queue_tokens:
             return f"queue above {high_water:.0%} of its token bound"
         return None
 
     async def score(self, request: ScoreRequest) -> ScoreResponse:
-        settings = self.settings
-        if len(request.items) > settings.max_items_per_request:
-            raise PayloadTooLarge(
-                f"{len(request.items)} items in one request (limit {settings.max_items_per_request})"
-            )
+        settings, limit = self.settings, self.limits.max_items_per_request
+        if len(request.items) > limit:
+            raise PayloadTooLarge(f"{len(request.items)} items in one request (limit {limit})")
         deadline = time.monotonic() + (request.deadline_ms or settings.default_deadline_ms) / 1000
         if settings.added_latency_ms:
             # Per request, not per engine batch: items the scorer settles in `prepare` (the
             # verifier's fast path, the rules judge) never reach a batch but must pay it too.
             await asyncio.sleep(settings.added_latency_ms / 1000)
-        origin = next(self._origins)
-        abandoned = threading.Event()  # the client left: the preparing thread stops early too
-        if sum(_size(item) for item in request.items) > _OFF_LOOP_CHARS:
-            try:
-                prepared = await asyncio.get_running_loop().run_in_executor(
-                    self._preparer, self._prepare_all, request.items, deadline, abandoned
-                )
-            except asyncio.CancelledError:
-                abandoned.set()
-                raise
-        else:
-            prepared = self._prepare_all(request.items, deadline, abandoned)
+        prepared = await self._prepare_request(request.items, deadline)
         results: dict[str, ScoreResult] = {}
-        work: list[Work] = []
-        loop = asyncio.get_running_loop()
+        work: list[Work[P]] = []
+        cache_keys: dict[str, str] = {}
+        origin, loop = next(self._origins), asyncio.get_running_loop()
         for item, outcome in zip(request.items, prepared, strict=True):
             if isinstance(outcome, ScoreResult):
                 results[item.id] = outcome
                 continue
-            cached = self.cache.get(outcome.cache_key) if outcome.cache_key else None
-            if cached is not None:
-                self.metrics.cache_hits.inc()
-                results[item.id] = cached.model_copy(update={"id": item.id})
-                continue
+            if outcome.cache_key:
+                cached = self.cache.get(outcome.cache_key)
+                if cached is not None:
+                    self.metrics.cache_hits.inc()
+                    results[item.id] = cached.model_copy(update={"id": item.id})
+                    continue
+                cache_keys[item.id] = outcome.cache_key
             future = loop.create_future()
-            work.append(Work(item.id, outcome, outcome.tokens, outcome.group_key, deadline, future, origin))
+            work.append(
+                Work(item.id, outcome.payload, outcome.tokens, outcome.group_key, deadline, future, origin)
+            )
         if work:
-            try:
-                self.batcher.submit(work)
-            except NeverFits as exc:
-                raise PayloadTooLarge(f"this request can never be queued: {exc}") from exc
-            except QueueFull as exc:
-                raise QueueFullError(str(exc), retry_after_s=settings.retry_after_s) from exc
-            except Closed:
-                # Admitted before the drain ended: its items still get a status each.
-                for w in work:
-                    results[w.id] = _timeout(w.id, "server shut down before this item was scored")
-            else:
-                await self._await_results(work, deadline, results)
+            results.update(await self._queue_and_wait(work, deadline))
+        for item_id, key in cache_keys.items():
+            if results[item_id].status is ItemStatus.OK:
+                self.cache.put(key, results[item_id])
         ordered = [results[item.id] for item in request.items]
         for result in ordered:
             self.metrics.observe_item(result.status.value, result.score)
@@ -175,11 +160,25 @@ class ScoringService:
             results=ordered,
         )
 
+    async def _prepare_request(
+        self, items: Sequence[ScoreItem], deadline: float
+    ) -> list[Prepared[P] | ScoreResult]:
+        abandoned = threading.Event()  # the client left: the preparing thread stops early too
+        if sum(_size(item) for item in items) <= _OFF_LOOP_CHARS:
+            return self._prepare_all(items, deadline, abandoned)
+        try:
+            return await asyncio.get_running_loop().run_in_executor(
+                self._preparer, self._prepare_all, items, deadline, abandoned
+            )
+        except asyncio.CancelledError:
+            abandoned.set()
+            raise
+
     def _prepare_all(
         self, items: Sequence[ScoreItem], deadline: float, abandoned: threading.Event
-    ) -> list[Prepared | ScoreResult]:
+    ) -> list[Prepared[P] | ScoreResult]:
         """`prepare` each item within the request's deadline; one item's failure is its own `error`."""
-        prepared: list[Prepared | ScoreResult] = []
+        prepared: list[Prepared[P] | ScoreResult] = []
         for item in items:
             if time.monotonic() >= deadline or abandoned.is_set():
                 prepared.append(_timeout(item.id, "deadline passed before this item was examined"))
@@ -195,9 +194,16 @@ class ScoringService:
                 prepared.append(ScoreResult(id=item.id, status=ItemStatus.ERROR, error=message))
         return prepared
 
-    async def _await_results(
-        self, work: list[Work], deadline: float, results: dict[str, ScoreResult]
-    ) -> None:
+    async def _queue_and_wait(self, work: list[Work[P]], deadline: float) -> dict[str, ScoreResult]:
+        try:
+            self.batcher.submit(work)
+        except NeverFits as exc:
+            raise PayloadTooLarge(f"this request can never be queued: {exc}") from exc
+        except QueueFull as exc:
+            raise QueueFullError(str(exc), retry_after_s=self.settings.retry_after_s) from exc
+        except Closed:
+            # Admitted before the drain ended: its items still get a status each.
+            return {w.id: _timeout(w.id, "server shut down before this item was scored") for w in work}
         futures = [w.future for w in work]
         try:
             await asyncio.wait(futures, timeout=max(0.0, deadline - time.monotonic()))
@@ -206,25 +212,12 @@ class ScoringService:
             for future in futures:
                 if not future.done():
                     future.cancel()
-        for w in work:
-            if w.future.cancelled():
-                results[w.id] = _timeout(w.id, "deadline passed while scoring")
-                continue
-            result = w.future.result()
-            results[w.id] = result
-            prepared = w.payload
-            if result.status is ItemStatus.OK and isinstance(prepared, Prepared) and prepared.cache_key:
-                self.cache.put(prepared.cache_key, result)
-
-    async def _process_batch(self, batch: Sequence[Work]) -> list[ScoreResult]:
-        prepared = [w.payload for w in batch]
-        assert all(isinstance(p, Prepared) for p in prepared)
-        return await self.scorer.score_batch(
-            prepared,  # type: ignore[arg-type]
-            [w.deadline for w in batch],
-            [w.origin for w in batch],
-            answers=[w.future for w in batch],
-        )
+        return {
+            w.id: _timeout(w.id, "deadline passed while scoring")
+            if w.future.cancelled()
+            else w.future.result()
+            for w in work
+        }
 
 
 def _timeout(item_id: str, reason: str) -> ScoreResult:

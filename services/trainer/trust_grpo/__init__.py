@@ -1,4 +1,4 @@
-"""Trust-GRPO on TRL (DESIGN section 7): the trainer, the reward client, the reward math.
+"""Trust-GRPO on TRL (docs/architecture.md, Trust-GRPO): the trainer, the reward client, the reward math.
 
 `TrustGRPOTrainer` is TRL's `GRPOTrainer` with its rewards from the two services and Trust-GRPO
 advantages; `trust_rewards`, `group_advantages` and `trust_advantages` are the pure tensor spec;

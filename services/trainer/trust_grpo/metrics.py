@@ -1,4 +1,4 @@
-"""Every trainer metric, declared once (DESIGN section 8), on a registry owned by the run."""
+"""Every trainer metric, declared once (docs/architecture.md, Metrics), on a registry owned by the run."""
 
 from __future__ import annotations
 

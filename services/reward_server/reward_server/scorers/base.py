@@ -1,31 +1,32 @@
-"""The interface between the service layer and a scorer."""
+"""The interface between the service layer and a scorer (docs/architecture.md, Parts)."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import Generic, Protocol, TypeVar
 
 from reward_proto import ItemStatus, ScoreItem, ScoreResult, ScorerName
 
-if TYPE_CHECKING:
-    from reward_server.config import Settings
-    from reward_server.metrics import ServerMetrics
+from reward_server.batcher import Work
+
+P = TypeVar("P")
 
 
 @dataclass(frozen=True, slots=True)
-class Prepared:
-    """An item the scorer accepted, with what it computed up front."""
+class Prepared(Generic[P]):
+    """An item the scorer accepted: its size, its group, its cache key, and the `payload` the
+    scorer computed up front and gets back in `score_batch`."""
 
-    item: ScoreItem
     tokens: int
     group_key: str | None
     cache_key: str | None
-    payload: object = None
+    payload: P
 
 
-class Scorer(Protocol):
+class Scorer(Protocol[P]):
+    """Turns items into engine work (`prepare`) and engine output into results (`score_batch`)."""
+
     name: ScorerName
     model: str
     model_version: str
@@ -40,45 +41,18 @@ class Scorer(Protocol):
 
     async def close(self) -> None: ...
 
-    def prepare(self, item: ScoreItem) -> Prepared | ScoreResult:
+    def prepare(self, item: ScoreItem) -> Prepared[P] | ScoreResult:
         """Validate one item and do its cheap work; a `ScoreResult` here answers it at once.
         Runs off the event loop for large requests, so it must not touch shared mutable state."""
         ...
 
-    async def score_batch(
-        self,
-        batch: Sequence[Prepared],
-        deadlines: Sequence[float],
-        origins: Sequence[Hashable],
-        answers: Sequence[asyncio.Future[ScoreResult]] | None = None,
-    ) -> list[ScoreResult]:
-        """One result per prepared item, in order. `deadlines` are `time.monotonic()` values;
-        `origins` name the request of each item, for a scorer that shares workers fairly.
-        A scorer that finishes items at different times sets each item's result on its future in
-        `answers` as soon as it is done, so that one slow item does not hold back the others; a
-        future that is cancelled means nobody waits for that item any more (stop working on it)."""
+    async def score_batch(self, batch: Sequence[Work[P]]) -> None:
+        """Set each item's result on its future as soon as it is done, so that one slow item does
+        not hold back the others. `deadline` is a `time.monotonic()` value; `origin` names the
+        request, for a scorer that shares workers fairly; a cancelled future means nobody waits for
+        that item any more (stop working on it). Items left unset on return are answered `error`."""
         ...
 
 
 def invalid(item_id: str, reason: str) -> ScoreResult:
     return ScoreResult(id=item_id, status=ItemStatus.INVALID, error=reason)
-
-
-def build_scorer(settings: Settings, metrics: ServerMetrics) -> Scorer:
-    """The scorer named by `settings.scorer`."""
-    if settings.scorer is ScorerName.OUTCOME:
-        from reward_server.scorers.outcome import OutcomeScorer
-
-        return OutcomeScorer(settings, metrics)
-    from reward_server.scorers.thinking import ThinkingScorer, build_judge
-    from reward_server.scorers.thinking.scorer import ItemLimits
-
-    limits = ItemLimits(
-        max_response_chars=settings.max_response_chars,
-        max_question_chars=settings.max_question_chars,
-        max_image_bytes=settings.max_image_bytes,
-        max_image_pixels=settings.max_image_pixels,
-    )
-    return ThinkingScorer(
-        build_judge(settings), metrics, limits, zero_judge_directed=settings.zero_judge_directed
-    )

@@ -19,7 +19,7 @@ GOOD = f"<think>{STEPS}</think><answer>40</answer>"
 ONE_WRONG_STEP = GOOD.replace("12*3 = 36", "12*3 = 38")
 PADDED = GOOD.replace("Adding", "So 12*3 = 36.\nSo 12*3 = 36.\nSo 12*3 = 36.\nAdding")
 CONTRADICTED = GOOD.replace("<answer>40", "<answer>41")
-# The ways a policy farms a judge (DESIGN section 12), each a variant of GOOD.
+# The ways a policy farms a judge (docs/ablation.md), each a variant of GOOD.
 HACKS = {
     "repeated_sentences": GOOD.replace("</think>", " Let me double check." * 12 + "</think>"),
     "varied_filler": GOOD.replace(

@@ -1,6 +1,6 @@
 """Comparisons cheap enough for the server process: exact forms, plain numbers, choice letters.
 
-Each returns a `Verdict` when it can decide for sure, or None to send the item to a worker.
+Each returns a `Grade` when it can decide for sure, or None to send the item to a worker.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from fractions import Fraction
 
 from reward_server.scorers.outcome import normalize
 from reward_server.scorers.outcome.extract import strip_math_delimiters
+from reward_server.scorers.outcome.grade import Grade
 
 # math-verify rounds floats to 6 decimals before comparing; stay clear of that band.
 _UNDECIDED_BAND = 1e-5
@@ -45,12 +46,6 @@ _NOT_UNITS = frozenset(
     }
 )
 _MATH_WORDS = frozenset({"pi", "e", "i", "j", "x", "y", "z", "n", "k", "t", "a", "b", "c", "d"})
-
-
-@dataclass(frozen=True, slots=True)
-class Verdict:
-    accuracy: float
-    reason: str
 
 
 def squash(text: str) -> str:
@@ -224,7 +219,7 @@ def time_of_day(text: str) -> tuple[int, int, int] | None:
     return hour, int(minutes), int(seconds or 0)
 
 
-def words_match(answer: str, truth: str) -> Verdict | None:
+def words_match(answer: str, truth: str) -> Grade | None:
     """A reference that is words (`Monday`, `\\text{Yes}`) against an answer in words: equal
     when they are the same words, ignoring case and `\\text{}`; None when either is not words."""
     wrapped = "\\text" in truth or "\\text" in answer
@@ -234,19 +229,21 @@ def words_match(answer: str, truth: str) -> Verdict | None:
     if len(truth_words) < 3 and not wrapped:
         return None  # `xy` is a product, not a word
     same = answer_words.casefold() == truth_words.casefold()
-    return Verdict(1.0, "text_match") if same else Verdict(0.0, "text_mismatch")
+    return Grade.ok(1.0, "text_match") if same else Grade.ok(0.0, "text_mismatch")
 
 
-def fast_math(answer: str, truth: str) -> Verdict | None:
+def fast_math(answer: str, truth: str) -> Grade | None:
     """Decide identical forms, words, times of day, plain numbers, intervals and sets of numbers;
     the rest goes to a worker."""
     if squash(answer) == squash(truth):
-        return Verdict(1.0, "equivalent")
+        return Grade.ok(1.0, "equivalent")
     if answer.count("'") != truth.count("'") and "\\prime" not in answer + truth:
-        return Verdict(0.0, "not_equivalent")  # `E'` is not `E` (math-verify drops the prime)
+        return Grade.ok(0.0, "not_equivalent")  # `E'` is not `E` (math-verify drops the prime)
     clock = time_of_day(truth)
     if clock is not None:
-        return Verdict(1.0, "equivalent") if time_of_day(answer) == clock else Verdict(0.0, "not_equivalent")
+        return (
+            Grade.ok(1.0, "equivalent") if time_of_day(answer) == clock else Grade.ok(0.0, "not_equivalent")
+        )
     words = words_match(answer, truth)
     if words is not None:
         return words
@@ -254,7 +251,7 @@ def fast_math(answer: str, truth: str) -> Verdict | None:
         shape_answer, shape_truth = parse(answer), parse(truth)
         if shape_answer is not None and shape_truth is not None:
             same = shape_answer == shape_truth
-            return Verdict(1.0, "equivalent") if same else Verdict(0.0, "not_equivalent")
+            return Grade.ok(1.0, "equivalent") if same else Grade.ok(0.0, "not_equivalent")
     variable_answer, variable_truth = _VARIABLE_EQ.match(squash(answer)), _VARIABLE_EQ.match(squash(truth))
     if variable_answer and variable_truth and variable_answer.group(0) != variable_truth.group(0):
         return None  # `y = 3` against `x = 3`: let the symbolic comparison decide
@@ -265,27 +262,27 @@ def fast_math(answer: str, truth: str) -> Verdict | None:
         if parsed_answer is None or parsed_truth is None:
             return None
         if not same_unit(parsed_answer.unit, parsed_truth.unit):
-            return Verdict(0.0, "not_equivalent")  # `5 cm` is not `5 m`
+            return Grade.ok(0.0, "not_equivalent")  # `5 cm` is not `5 m`
     value, expected = readings(parsed_answer, parsed_truth)
     if value == expected:
-        return Verdict(1.0, "equivalent")
+        return Grade.ok(1.0, "equivalent")
     if parsed_answer.exact and parsed_truth.exact:
-        return Verdict(0.0, "not_equivalent")
+        return Grade.ok(0.0, "not_equivalent")
     # Exact arithmetic: floats overflow on values like 1e400.
     if abs(value - expected) > Fraction(_UNDECIDED_BAND) * max(Fraction(1), abs(expected)):
-        return Verdict(0.0, "not_equivalent")
+        return Grade.ok(0.0, "not_equivalent")
     return None
 
 
-def within_tolerance(value: Fraction, expected: Fraction, rel_tol: float, abs_tol: float) -> Verdict:
+def within_tolerance(value: Fraction, expected: Fraction, rel_tol: float, abs_tol: float) -> Grade:
     """math.isclose on exact values (no float overflow for 1e400)."""
     limit = max(Fraction(rel_tol) * max(abs(value), abs(expected)), Fraction(abs_tol))
     if abs(value - expected) <= limit:
-        return Verdict(1.0, "within_tolerance")
-    return Verdict(0.0, "outside_tolerance")
+        return Grade.ok(1.0, "within_tolerance")
+    return Grade.ok(0.0, "outside_tolerance")
 
 
-def fast_numerical(answer: str, truth: str, rel_tol: float, abs_tol: float) -> Verdict | None:
+def fast_numerical(answer: str, truth: str, rel_tol: float, abs_tol: float) -> Grade | None:
     """Within tolerance, except that an integer reference compares exactly (`2000001` is not
     `2000000`, however close)."""
     parsed_answer = number(answer, strip_units=True)
@@ -293,7 +290,7 @@ def fast_numerical(answer: str, truth: str, rel_tol: float, abs_tol: float) -> V
     if parsed_answer is None or parsed_truth is None:
         return None
     if not same_unit(parsed_answer.unit, parsed_truth.unit):
-        return Verdict(0.0, "outside_tolerance")
+        return Grade.ok(0.0, "outside_tolerance")
     value, expected = readings(parsed_answer, parsed_truth)
     if parsed_truth.exact and not parsed_truth.percent and expected.denominator == 1:
         rel_tol = abs_tol = 0.0

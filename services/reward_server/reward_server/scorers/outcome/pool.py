@@ -26,7 +26,10 @@ from multiprocessing.connection import Connection
 from multiprocessing.context import ForkServerContext
 from multiprocessing.process import BaseProcess
 
-from reward_server.scorers.outcome.worker import PRELOAD_MODULES, Job, JobResult, worker_main
+from reward_proto import ItemStatus
+
+from reward_server.scorers.outcome.grade import Grade
+from reward_server.scorers.outcome.worker import PRELOAD_MODULES, Job, worker_main
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +40,7 @@ _STARTUP_TIMEOUT_S = 60.0
 class _Entry:
     job: Job
     deadline: float
-    future: asyncio.Future[JobResult]
+    future: asyncio.Future[Grade]
     loop: asyncio.AbstractEventLoop
     origin: Hashable
     sequence: int
@@ -56,7 +59,7 @@ class _FairQueue:
         self._ticks = 0
         self._closing = False
 
-    def put(self, job: Job, deadline: float, future: asyncio.Future[JobResult], origin: Hashable) -> None:
+    def put(self, job: Job, deadline: float, future: asyncio.Future[Grade], origin: Hashable) -> None:
         with self._lock:
             self._sequence += 1
             entry = _Entry(job, deadline, future, future.get_loop(), origin, self._sequence)
@@ -109,7 +112,7 @@ def _context() -> ForkServerContext:
     return context
 
 
-def _resolve(future: asyncio.Future[JobResult], result: JobResult) -> None:
+def _resolve(future: asyncio.Future[Grade], result: Grade) -> None:
     if not future.done():
         future.set_result(result)
 
@@ -174,7 +177,7 @@ class _Slot:
         except OSError:
             return True
 
-    def _execute(self, job: Job, deadline: float) -> tuple[JobResult, str | None]:
+    def _execute(self, job: Job, deadline: float) -> tuple[Grade, str | None]:
         """The job's result, and why the worker must be replaced (None while it is healthy).
 
         A worker that died while idle is replaced before the job is sent. A worker that dies
@@ -193,12 +196,12 @@ class _Slot:
             until_deadline = deadline - time.monotonic()
             budget = min(limit_left, until_deadline)
             if budget <= 0:
-                return JobResult("timeout", None, "the request deadline passed while grading"), None
+                return Grade.failed(ItemStatus.TIMEOUT, "the request deadline passed while grading"), None
             started = time.monotonic()
             try:
                 self._connection.send(job)
                 if self._connection.poll(budget):
-                    result: JobResult = self._connection.recv()
+                    result: Grade = self._connection.recv()
                     return result, None
             except (EOFError, OSError):
                 if attempt == 0:
@@ -206,11 +209,15 @@ class _Slot:
                     self._stop_process(kill=True)
                     self._pool.on_restart("crash")
                     continue
-                return JobResult("error", None, "verifier worker died twice while grading this item"), "crash"
+                return Grade.failed(
+                    ItemStatus.ERROR, "verifier worker died twice while grading this item"
+                ), "crash"
             if until_deadline < limit_left:
-                return JobResult("timeout", None, "the request deadline passed while grading"), "timeout"
+                return Grade.failed(
+                    ItemStatus.TIMEOUT, "the request deadline passed while grading"
+                ), "timeout"
             reason = f"grading exceeded the {self._pool.item_timeout_s:g} s per-item limit"
-            return JobResult("timeout", None, reason, over_limit=True), "timeout"
+            return Grade.failed(ItemStatus.TIMEOUT, reason, over_limit=True), "timeout"
         raise AssertionError("unreachable")
 
     def _serve(self) -> None:
@@ -244,13 +251,13 @@ class _Slot:
             return None  # cancelled: its request is gone
         replace_because: str | None = None
         if time.monotonic() >= entry.deadline:
-            result = JobResult("timeout", None, "deadline passed before grading started")
+            result = Grade.failed(ItemStatus.TIMEOUT, "deadline passed before grading started")
         else:
             try:
                 result, replace_because = self._execute(entry.job, entry.deadline)
             except Exception as exc:
                 logger.exception("verifier slot %d failed", self._index)
-                result = JobResult("error", None, f"verifier worker unavailable: {exc}")
+                result = Grade.failed(ItemStatus.ERROR, f"verifier worker unavailable: {exc}")
         if replace_because is not None:
             self._stop_process(kill=True)
         entry.loop.call_soon_threadsafe(_resolve, entry.future, result)
@@ -289,12 +296,12 @@ class WorkerPool:
     def worker_pids(self) -> list[int]:
         return [pid for slot in self._slots if (pid := slot.pid) is not None]
 
-    async def run(self, job: Job, deadline: float, origin: Hashable = None) -> JobResult:
+    async def run(self, job: Job, deadline: float, origin: Hashable = None) -> Grade:
         """Grade one job; `deadline` is a `time.monotonic()` value. Jobs of one `origin` (a request)
         share the workers fairly with other origins' jobs."""
         if self._closed:
             raise PoolClosed("the verifier pool is closed")
-        future: asyncio.Future[JobResult] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[Grade] = asyncio.get_running_loop().create_future()
         self.jobs.put(job, deadline, future, origin)
         return await future
 

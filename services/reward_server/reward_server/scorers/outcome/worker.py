@@ -19,10 +19,12 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any, Literal
 
+from reward_proto import ItemStatus
+
 from reward_server.scorers.outcome import normalize
+from reward_server.scorers.outcome.grade import Grade
 
 JobKind = Literal["math", "numerical", "ocr", "free_form"]
-JobStatus = Literal["ok", "invalid", "timeout", "error"]
 
 PRELOAD_MODULES = ["math_verify", "sympy", "jiwer", "rouge_score.rouge_scorer"]
 
@@ -35,31 +37,23 @@ class Job:
     options: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
-class JobResult:
-    status: JobStatus
-    accuracy: float | None
-    reason: str
-    over_limit: bool = False  # a timeout at the per-item limit (the item's own cost, not a deadline)
-
-
 class UnusableGroundTruth(ValueError):
     """The reference answer itself cannot be graded against (the item is invalid)."""
 
 
-def run_job(job: Job) -> JobResult:
+def run_job(job: Job) -> Grade:
     """Grade one job in this process; exceptions become `error`, never a score."""
     try:
         accuracy, reason = _HANDLERS[job.kind](job)
     except UnusableGroundTruth as exc:
-        return JobResult("invalid", None, str(exc))
+        return Grade.failed(ItemStatus.INVALID, str(exc))
     except MemoryError:
-        return JobResult("error", None, "memory limit exceeded while grading")
+        return Grade.failed(ItemStatus.ERROR, "memory limit exceeded while grading")
     except RecursionError:
-        return JobResult("invalid", None, "expression nested too deeply")
+        return Grade.failed(ItemStatus.INVALID, "expression nested too deeply")
     except Exception as exc:
-        return JobResult("error", None, f"{type(exc).__name__}: {exc}"[:300])
-    return JobResult("ok", accuracy, reason)
+        return Grade.failed(ItemStatus.ERROR, f"{type(exc).__name__}: {exc}"[:300])
+    return Grade.ok(accuracy, reason)
 
 
 def _parse(text: str) -> list[Any]:

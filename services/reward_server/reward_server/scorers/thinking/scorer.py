@@ -1,34 +1,25 @@
-"""The thinking scorer: renders the SophiaVL judge prompt and asks a judge (DESIGN section 5)."""
+"""The thinking scorer: renders the SophiaVL judge prompt and asks a judge
+(docs/architecture.md, Thinking scorer)."""
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import hashlib
-from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 from reward_proto import ItemStatus, ScoreItem, ScoreResult, ScorerName, ThinkingDetails
 
+from reward_server.batcher import Work
+from reward_server.config import RequestLimits
 from reward_server.metrics import ServerMetrics
 from reward_server.scorers.base import Prepared, invalid
 from reward_server.scorers.thinking.images import ImageRefused, check_image
-from reward_server.scorers.thinking.injection import judge_directed
-from reward_server.scorers.thinking.judge import Judge, JudgeInput
+from reward_server.scorers.thinking.injection import JudgeDirected, judge_directed
+from reward_server.scorers.thinking.judge import Judge, JudgeInput, JudgeOutcome
 from reward_server.scorers.thinking.prompt import prepare_question, prepare_reasoning, template
 
 RAW_CAP = 200
 _TEMPLATE_TOKENS = len(template()) // 4
-
-
-@dataclass(frozen=True, slots=True)
-class ItemLimits:
-    """Per-item limits of the thinking scorer; an item over one is `invalid`."""
-
-    max_response_chars: int
-    max_question_chars: int
-    max_image_bytes: int
-    max_image_pixels: int
 
 
 def _add_field(digest: hashlib.blake2b, data: bytes) -> None:
@@ -50,7 +41,12 @@ class ThinkingScorer:
     queues_fairly = False
 
     def __init__(
-        self, judge: Judge, metrics: ServerMetrics, limits: ItemLimits, *, zero_judge_directed: bool = False
+        self,
+        judge: Judge,
+        metrics: ServerMetrics,
+        limits: RequestLimits,
+        *,
+        zero_judge_directed: bool = False,
     ) -> None:
         self._judge = judge
         self._metrics = metrics
@@ -69,7 +65,7 @@ class ThinkingScorer:
     async def close(self) -> None:
         await self._judge.close()
 
-    def prepare(self, item: ScoreItem) -> Prepared | ScoreResult:
+    def prepare(self, item: ScoreItem) -> Prepared[JudgeInput] | ScoreResult:
         limits = self._limits
         if len(item.response) > limits.max_response_chars:
             return invalid(
@@ -92,7 +88,6 @@ class ThinkingScorer:
         for part in (self.model_version, question, reasoning):
             _add_field(digest, part.encode("utf-8", "surrogatepass"))
         return Prepared(
-            item=item,
             tokens=_TEMPLATE_TOKENS + (len(question) + len(reasoning)) // 4 + 1,
             group_key=item.group_id,
             cache_key=digest.hexdigest(),
@@ -100,47 +95,35 @@ class ThinkingScorer:
             payload=JudgeInput(question=question, reasoning=reasoning, image=images[0] if images else None),
         )
 
-    async def score_batch(
-        self,
-        batch: Sequence[Prepared],
-        deadlines: Sequence[float],
-        origins: Sequence[Hashable],
-        answers: Sequence[asyncio.Future[ScoreResult]] | None = None,
-    ) -> list[ScoreResult]:
-        """The judge answers a batch at once; `origins` and `answers` are not needed."""
-        inputs = [prepared.payload for prepared in batch]
-        assert all(isinstance(judge_input, JudgeInput) for judge_input in inputs)
-        directed = [judge_directed(judge_input.reasoning) for judge_input in inputs]  # type: ignore[attr-defined]
+    async def score_batch(self, batch: Sequence[Work[JudgeInput]]) -> None:
+        """The judge answers a whole batch at once."""
+        inputs = [work.payload for work in batch]
+        directed = [judge_directed(judge_input.reasoning) for judge_input in inputs]
         for kinds in directed:
             for kind in kinds:
                 self._metrics.observe_judge_directed(kind)
-        outcomes = await self._judge.judge(inputs)  # type: ignore[arg-type]
-        results = []
-        for prepared, outcome, kinds in zip(batch, outcomes, directed, strict=True):
-            if outcome.truncated:
-                self._metrics.truncated.inc()
-            if outcome.parse_failure:
-                self._metrics.parse_failures.inc()
-            self._metrics.judge_prompt_tokens.inc(outcome.prompt_tokens)
-            self._metrics.judge_cached_tokens.inc(outcome.cached_tokens)
-            details = ThinkingDetails(
-                raw=outcome.raw[:RAW_CAP] if outcome.raw is not None else None,
-                method=outcome.method,
-                truncated=outcome.truncated,
-                judge_directed=list(kinds),
-            )
-            if kinds and self._zero_judge_directed and outcome.score is not None:
-                # The judge is still asked, so `raw` shows what the response would have earned.
-                outcome = dataclasses.replace(outcome, score=0.0)
-            if outcome.score is None:
-                error = outcome.error or "the judge gave no score"
-                results.append(
-                    ScoreResult(id=prepared.item.id, status=ItemStatus.ERROR, details=details, error=error)
-                )
-            else:
-                results.append(
-                    ScoreResult(
-                        id=prepared.item.id, status=ItemStatus.OK, score=outcome.score, details=details
-                    )
-                )
-        return results
+        outcomes = await self._judge.judge(inputs)
+        for work, outcome, kinds in zip(batch, outcomes, directed, strict=True):
+            if not work.future.done():
+                work.future.set_result(self._result(work.id, outcome, kinds))
+
+    def _result(self, item_id: str, outcome: JudgeOutcome, kinds: Sequence[JudgeDirected]) -> ScoreResult:
+        if outcome.truncated:
+            self._metrics.truncated.inc()
+        if outcome.parse_failure:
+            self._metrics.parse_failures.inc()
+        self._metrics.judge_prompt_tokens.inc(outcome.prompt_tokens)
+        self._metrics.judge_cached_tokens.inc(outcome.cached_tokens)
+        details = ThinkingDetails(
+            raw=outcome.raw[:RAW_CAP] if outcome.raw is not None else None,
+            method=outcome.method,
+            truncated=outcome.truncated,
+            judge_directed=list(kinds),
+        )
+        if kinds and self._zero_judge_directed and outcome.score is not None:
+            # The judge is still asked, so `raw` shows what the response would have earned.
+            outcome = dataclasses.replace(outcome, score=0.0)
+        if outcome.score is None:
+            error = outcome.error or "the judge gave no score"
+            return ScoreResult(id=item_id, status=ItemStatus.ERROR, details=details, error=error)
+        return ScoreResult(id=item_id, status=ItemStatus.OK, score=outcome.score, details=details)
