@@ -41,10 +41,10 @@ from typing import Annotated, Any
 import psutil
 import torch
 import typer
-from reward_proto import ScoreItem, ScoreRequest, ScorerName
-from reward_server.config import Settings
+from reward_proto import ItemStatus, ScoreItem, ScoreRequest
+from reward_server.config import ScorerKind, Settings
 from reward_server.metrics import ServerMetrics
-from reward_server.scorers.factory import build_scorer
+from reward_server.scorers.factory import build_service
 from reward_server.service import ScoringService
 from rich.console import Console
 from rich.table import Table
@@ -299,13 +299,20 @@ def where_time_went(timeline: Sequence[tuple[str, float, float]], steps: Sequenc
     )
 
 
+# The options both commands take.
+StepsOption = Annotated[int, typer.Option(help="Steps per run (the first is not counted).")]
+PolicyOption = Annotated[Path | None, typer.Option(help="Policy (default: build the tiny one).")]
+SeedOption = Annotated[int, typer.Option(help="Training seed.")]
+MarkdownOption = Annotated[bool, typer.Option(help="Print Markdown instead of a terminal table.")]
+
+
 @app.command()
 def scoring(
-    steps: Annotated[int, typer.Option(help="Steps per run (the first is not counted).")] = 11,
+    steps: StepsOption = 11,
     added_latency_ms: Annotated[float, typer.Option(help="Added latency per /score request.")] = 50.0,
-    policy: Annotated[Path | None, typer.Option(help="Policy (default: build the tiny one).")] = None,
-    seed: Annotated[int, typer.Option(help="Training seed.")] = 0,
-    markdown: Annotated[bool, typer.Option(help="Print Markdown instead of a terminal table.")] = False,
+    policy: PolicyOption = None,
+    seed: SeedOption = 0,
+    markdown: MarkdownOption = False,
 ) -> None:
     """Overlapped scoring against the released client (targets: wait under 5%, step 1.5x shorter)."""
     hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
@@ -405,12 +412,11 @@ class InProcessRewards:
         self.batches = 0
         self._pending: tuple[Any, asyncio.Future[tuple[torch.Tensor, torch.Tensor]]] | None = None
 
-    async def _service(self, scorer: str) -> ScoringService[Any]:
+    async def _service(self, scorer: ScorerKind) -> ScoringService[Any]:
         if scorer not in self.services:
-            settings = Settings(scorer=ScorerName(scorer), backend="rules", cache_entries=0)
+            settings = Settings(scorer=scorer, backend="rules", cache_entries=0)
             metrics = ServerMetrics(scorer)
-            scoring = build_scorer(settings, metrics)
-            service = ScoringService(scoring, settings.service, settings.batching, settings.limits, metrics)
+            service = build_service(settings, metrics)
             await service.start()
             self.services[scorer] = service
         return self.services[scorer]
@@ -433,8 +439,8 @@ class InProcessRewards:
             values = []
             for item in items:
                 result = by_id.get(item.id)
-                self.statuses[result.status.value if result is not None else "invalid"] += 1
-                if result is not None and result.status.value == "ok" and result.score is not None:
+                self.statuses[result.status if result is not None else ItemStatus.INVALID] += 1
+                if result is not None and result.status is ItemStatus.OK and result.score is not None:
                     values.append(float(result.score))
                 else:  # not scored: NaN, as RemoteReward gives TRL
                     values.append(math.nan)
@@ -492,11 +498,11 @@ def plain_trainer(policy: Path, root: Path, steps: int, seed: int, rewards: InPr
 
 @app.command()
 def overhead(
-    steps: Annotated[int, typer.Option(help="Steps per run (the first is not counted).")] = 11,
+    steps: StepsOption = 11,
     rounds: Annotated[int, typer.Option(help="Runs of each trainer, alternating T P P T ... (pooled).")] = 4,
-    policy: Annotated[Path | None, typer.Option(help="Policy (default: build the tiny one).")] = None,
-    seed: Annotated[int, typer.Option(help="Training seed.")] = 0,
-    markdown: Annotated[bool, typer.Option(help="Print Markdown instead of a terminal table.")] = False,
+    policy: PolicyOption = None,
+    seed: SeedOption = 0,
+    markdown: MarkdownOption = False,
 ) -> None:
     """TrustGRPOTrainer against GRPOTrainer with the same scores in-process (target: at most 1.05x)."""
     hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]

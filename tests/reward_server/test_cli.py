@@ -90,11 +90,25 @@ def test_help_covers_every_setting_with_its_description() -> None:
         assert " ".join((field.description or "").split())[:40] in shown, name
 
 
-@pytest.mark.parametrize("secret", sorted(SECRETS))
-def test_a_key_on_the_command_line_is_refused(secret: str) -> None:
-    result = run_cli(f"{flag(secret)}=0123456789abcdef0123")
+def spellings(name: str) -> list[list[str]]:
+    """Ways to put setting `name` on the command line (flags match without regard to case)."""
+    key = "0123456789abcdef0123"
+    shouted, mixed = flag(name).upper(), flag(name).title()
+    return [[f"{flag(name)}={key}"], [flag(name), key], [f"{shouted}={key}"], [mixed, key]]
+
+
+@pytest.mark.parametrize("argv", [argv for name in sorted(SECRETS) for argv in spellings(name)])
+def test_a_key_on_the_command_line_is_refused(argv: list[str]) -> None:
+    assert set(SECRETS) == {"api_key", "upstream_api_key"}
+    with pytest.raises(SystemExit) as exited:
+        parse(argv)
+    assert exited.value.code == 2
+
+
+def test_the_refusal_names_where_the_key_goes_and_not_the_key() -> None:
+    result = run_cli("--upstream-api-key=0123456789abcdef0123")
     assert result.returncode == 2
-    assert "environment" in result.stderr
+    assert "REWARD_SERVER_UPSTREAM_API_KEY" in result.stderr
     assert "0123456789abcdef0123" not in result.stderr
 
 

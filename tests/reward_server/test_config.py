@@ -14,6 +14,7 @@ from reward_server.config import (
     JudgeSettings,
     OutcomeSettings,
     RequestLimits,
+    ScorerKind,
     ServerSettings,
     ServiceSettings,
     Settings,
@@ -121,7 +122,7 @@ def test_the_batcher_defaults_are_the_servers() -> None:
 
 
 def test_every_scorer_and_backend_has_a_factory() -> None:
-    assert set(SCORERS) == set(ScorerName)
+    assert set(SCORERS) == set(get_args(ScorerKind)) == {name.value for name in ScorerName}
     assert set(JUDGES) == set(get_args(Backend))
 
 

@@ -4,6 +4,7 @@ handlers (docs/architecture.md, Parts)."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import hmac
 import json
 import logging
@@ -24,7 +25,7 @@ from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from reward_server import __version__
-from reward_server.config import Settings, is_loopback
+from reward_server.config import RequestLimits, ServerSettings, Settings, is_loopback
 from reward_server.errors import (
     ClientDisconnected,
     InvalidRequest,
@@ -41,7 +42,7 @@ from reward_server.errors import (
 )
 from reward_server.metrics import ServerMetrics
 from reward_server.parsing import BodyParser
-from reward_server.scorers.factory import build_scorer
+from reward_server.scorers.factory import build_service
 from reward_server.service import ScoringService
 
 logger = logging.getLogger(__name__)
@@ -153,7 +154,10 @@ class _RequestMetrics:
 class ServerState:
     """What the routes need, set up by `create_app` (the service once the lifespan started it)."""
 
-    settings: Settings
+    server: ServerSettings
+    limits: RequestLimits
+    info_limits: Limits  # what GET /info reports
+    bearer_token: bytes | None
     metrics: ServerMetrics
     parser: BodyParser
     service: ScoringService[Any] | None = None
@@ -164,7 +168,7 @@ class ServerState:
             await self.service.drain()
 
     def has_api_key(self, request: Request) -> bool:
-        expected = self.settings.bearer_token
+        expected = self.bearer_token
         if expected is None:
             return True
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
@@ -195,9 +199,9 @@ router = APIRouter(dependencies=[Depends(_require_api_key)])
 
 
 async def _score(request: Request, server: Server, service: Service) -> Response:
-    settings = server.settings
+    settings = server.server
     _require_json(request)
-    reading = _read_body(request, settings.max_body_bytes)
+    reading = _read_body(request, server.limits.max_body_bytes)
     shutting_down = NotReady("the server is shutting down")
     declared = request.headers.get("content-length", "")
     try:
@@ -239,14 +243,13 @@ async def readyz(server: Server) -> Response:
 
 @router.get("/info", include_in_schema=False)
 async def info(server: Server, service: Service) -> Response:
-    limits = server.settings.limits.model_dump()
     return _json(
         InfoResponse(
             scorer=service.scorer.name,
             model=service.scorer.model,
             model_version=service.scorer.model_version,
             version=__version__,
-            limits=Limits(**limits, per_item_timeout_s=server.settings.item_timeout_s),
+            limits=server.info_limits,
         )
     )
 
@@ -304,20 +307,18 @@ EXCEPTION_HANDLERS: dict[int | type[Exception], ErrorHandler] = {
 
 
 @asynccontextmanager
-async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+async def _lifespan(settings: Settings, app: FastAPI) -> AsyncIterator[None]:
     server: ServerState = app.state.server
-    settings = server.settings
     if settings.bearer_token is None and not is_loopback(settings.host):
         logger.warning(
             "SERVING %s WITHOUT AUTHENTICATION (REWARD_SERVER_ALLOW_UNAUTHENTICATED): anyone who can"
             " reach this port can use it",
             settings.host,
         )
-    scorer = build_scorer(settings, server.metrics)
-    service = ScoringService(scorer, settings.service, settings.batching, settings.limits, server.metrics)
+    service = build_service(settings, server.metrics)
     await service.start()
     server.service = service
-    logger.info("%s scorer ready (%s)", settings.scorer.value, scorer.model_version)
+    logger.info("%s scorer ready (%s)", settings.scorer, service.scorer.model_version)
     try:
         yield
     finally:
@@ -331,7 +332,7 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(
         title="Reward service",
         version=__version__,
-        lifespan=_lifespan,
+        lifespan=functools.partial(_lifespan, settings),
         docs_url=None,
         redoc_url=None,
         openapi_url=None,  # served by the router, behind the key like every other route
@@ -339,7 +340,12 @@ def create_app(settings: Settings) -> FastAPI:
         exception_handlers=EXCEPTION_HANDLERS,
     )
     app.state.server = ServerState(
-        settings, ServerMetrics(settings.scorer.value), BodyParser(settings.max_items_per_request)
+        server=settings.server,
+        limits=settings.limits,
+        info_limits=Limits(**settings.limits.model_dump(), per_item_timeout_s=settings.item_timeout_s),
+        bearer_token=settings.bearer_token,
+        metrics=ServerMetrics(settings.scorer),
+        parser=BodyParser(settings.max_items_per_request),
     )
     app.add_middleware(_RequestMetrics)
     app.include_router(probes)

@@ -30,6 +30,12 @@ SECRETS = frozenset(
 )
 
 
+_SECRET_SOURCES = {
+    "api_key": "set REWARD_SERVER_API_KEY in the environment, or pass --api-key-file",
+    "upstream_api_key": "set REWARD_SERVER_UPSTREAM_API_KEY in the environment",
+}
+
+
 def flag(name: str) -> str:
     """The command-line flag of the setting `name`."""
     return "--" + name.replace("_", "-")
@@ -65,9 +71,11 @@ def _default(field: FieldInfo) -> str:
 def parse(argv: Sequence[str]) -> Settings:
     """The settings for `argv` and the environment; `SystemExit(2)` with a message when they are
     not valid (argparse's own exit for malformed flags, ours for values a setting refuses)."""
-    secret = sorted({arg.partition("=")[0] for arg in argv} & {flag(name) for name in SECRETS})
-    if secret:
-        _usage_error(f"{secret[0]} is not a flag: set it in the environment or use --api-key-file")
+    # Flags are matched without regard to case (the settings are case-insensitive), so these are too.
+    given = {arg.partition("=")[0].lower().replace("_", "-") for arg in argv}
+    for name in sorted(SECRETS):
+        if flag(name) in given:
+            _usage_error(f"{flag(name)} is not a flag: {_SECRET_SOURCES[name]}")
     try:
         return CliApp.run(Settings, cli_args=list(argv))
     except ValidationError as exc:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import ipaddress
 import os
 from pathlib import Path
-from typing import ClassVar, Generic, Literal, TypeVar
+from typing import ClassVar, Generic, Literal, TypeVar, overload
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, model_validator
 from pydantic_settings import BaseSettings, CliSuppress, SettingsConfigDict
-from reward_proto import ScorerName, limits
+from reward_proto import limits
 
 # Keys that ship in examples and docs; a server that accepts one is an open door.
 PLACEHOLDER_KEYS = frozenset(
@@ -35,6 +35,11 @@ def cpu_count() -> int:
     return max(1, os.cpu_count() or 1)
 
 
+# The values of `reward_proto.ScorerName` (a test keeps them equal): a Literal, so that the command
+# line shows and takes `outcome` and `thinking`, not the enum's member names.
+ScorerKind = Literal["outcome", "thinking"]
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
 
@@ -42,8 +47,8 @@ class _Section(BaseModel):
 class ServerSettings(_Section):
     """What is served, where, and who may use it."""
 
-    scorer: ScorerName = Field(
-        ScorerName.OUTCOME, description="Which scorer this process serves: `outcome` or `thinking`"
+    scorer: ScorerKind = Field(
+        "outcome", description="Which scorer this process serves: `outcome` or `thinking`"
     )
     host: str = Field("127.0.0.1", description="Bind address; set `0.0.0.0` deliberately to expose it")
     port: int = Field(8000, ge=0, le=65535, description="TCP port (0 picks a free one)")
@@ -315,10 +320,14 @@ class SectionOf(Generic[S]):
     def __init__(self, section: type[S]) -> None:
         self.section = section
 
-    def __get__(self, settings: object, owner: type | None = None) -> S:
-        return self.section.model_validate(
-            {name: getattr(settings, name) for name in self.section.model_fields}
-        )
+    @overload
+    def __get__(self, settings: None, owner: type) -> SectionOf[S]: ...
+
+    @overload
+    def __get__(self, settings: Settings, owner: type) -> S: ...
+
+    def __get__(self, settings: Settings | None, owner: type) -> S | SectionOf[S]:
+        return self if settings is None else settings.section(self.section)
 
 
 # Sections in the order the CLI and the README list them.
@@ -364,6 +373,7 @@ class Settings(
     )
 
     _bearer_token: bytes | None = PrivateAttr(None)
+    _sections: dict[type[_Section], _Section] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _check_consistency(self) -> Settings:
@@ -419,6 +429,15 @@ class Settings(
                 " (openssl rand -hex 32)"
             )
         return key.encode()
+
+    def section(self, cls: type[S]) -> S:
+        """The settings of section `cls`, as that section's own model (made once)."""
+        made = self._sections.get(cls)
+        if isinstance(made, cls):
+            return made
+        view = cls.model_validate({name: getattr(self, name) for name in cls.model_fields})
+        self._sections[cls] = view
+        return view
 
     @property
     def bearer_token(self) -> bytes | None:

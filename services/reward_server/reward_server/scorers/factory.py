@@ -1,22 +1,28 @@
-"""Settings to a scorer and its judge: the one place that sees every section and hands each part
-only its own (docs/architecture.md, Parts). Registries, so a new scorer or engine is one entry."""
+"""Settings to a scoring service, its scorer and its judge: the one place besides `create_app` that
+sees every section, handing each part only its own (docs/architecture.md, Parts). Registries, so
+a new scorer or engine is one entry."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from reward_proto import ScorerName
-
-from reward_server.config import Backend, JudgeSettings, Settings, UpstreamSettings
+from reward_server.config import Backend, JudgeSettings, ScorerKind, Settings, UpstreamSettings
 from reward_server.metrics import ServerMetrics
 from reward_server.scorers.base import Scorer
 from reward_server.scorers.thinking.engines.base import ChatEngine
 from reward_server.scorers.thinking.judge import Judge
+from reward_server.service import ScoringService
 
 ScorerFactory = Callable[[Settings, ServerMetrics], Scorer[Any]]
 JudgeFactory = Callable[[JudgeSettings, UpstreamSettings], Judge]
 EngineFactory = Callable[[str, JudgeSettings, UpstreamSettings], ChatEngine]
+
+
+def build_service(settings: Settings, metrics: ServerMetrics) -> ScoringService[Any]:
+    """The scoring service for `settings`, around the scorer they name (not started)."""
+    scorer = build_scorer(settings, metrics)
+    return ScoringService(scorer, settings.service, settings.batching, settings.limits, metrics)
 
 
 def build_scorer(settings: Settings, metrics: ServerMetrics) -> Scorer[Any]:
@@ -102,9 +108,9 @@ def _openai_engine(model: str, judge: JudgeSettings, upstream: UpstreamSettings)
     )
 
 
-SCORERS: dict[ScorerName, ScorerFactory] = {
-    ScorerName.OUTCOME: _outcome_scorer,
-    ScorerName.THINKING: _thinking_scorer,
+SCORERS: dict[ScorerKind, ScorerFactory] = {
+    "outcome": _outcome_scorer,
+    "thinking": _thinking_scorer,
 }
 JUDGES: dict[Backend, JudgeFactory] = {
     "rules": _rules_judge,

@@ -103,9 +103,12 @@ class ThinkingScorer:
             for kind in kinds:
                 self._metrics.observe_judge_directed(kind)
         outcomes = await self._judge.judge(inputs)
+        if len(outcomes) != len(batch):  # misaligned scores would go to the wrong items
+            raise RuntimeError(f"the judge returned {len(outcomes)} outcomes for {len(batch)} items")
         for work, outcome, kinds in zip(batch, outcomes, directed, strict=True):
+            result = self._result(work.id, outcome, kinds)  # counted even if nobody waits for it
             if not work.future.done():
-                work.future.set_result(self._result(work.id, outcome, kinds))
+                work.future.set_result(result)
 
     def _result(self, item_id: str, outcome: JudgeOutcome, kinds: Sequence[JudgeDirected]) -> ScoreResult:
         if outcome.truncated:
