@@ -1,4 +1,5 @@
-"""The metric names docs/architecture.md, Metrics fixes, in one place for every test that checks them."""
+"""The metric names the dashboards and alerts rely on (docs/architecture.md, Metrics), in one place
+for every test that checks them."""
 
 from __future__ import annotations
 

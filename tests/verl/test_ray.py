@@ -84,11 +84,7 @@ def test_the_setup_hook_patches_verl_when_it_is_imported() -> None:
 def test_rewards_from_verl_workers_reach_the_patched_step(
     outcome_server: RunningServer, rules_server: RunningServer, tokenizer_dir: Any
 ) -> None:
-    import ray
-    import transfer_queue as tq
     from transformers import AutoTokenizer
-    from verl.experimental.reward_loop.reward_loop import RewardLoopManager
-    from verl.utils.tensordict_utils import list_of_dict_to_tensordict
 
     config = verl_config(
         plugin_overrides(outcome_server.url, rules_server.url, mode="paper")
@@ -109,30 +105,7 @@ def test_rewards_from_verl_workers_reach_the_patched_step(
     samples = [(uid, response, truth) for uid, group in groups.items() for response, truth in group]
     random.Random(0).shuffle(samples)
 
-    manager = RewardLoopManager(config)  # reward.num_workers=2 Ray actors, each loading compute_score
-    handles = manager.reward_loop_worker_handles
-    assert handles is not None  # the streaming path: no reward model, so agent loops call the workers
-    try:
-        # as AgentLoopWorker._compute_score: each finished sample to a random reward worker
-        rng = random.Random(1)
-        futures = [
-            rng.choice(handles).compute_score.remote(
-                agent_loop_sample(
-                    tokenizer,
-                    QUESTION,
-                    response,
-                    ground_truth=truth,
-                    extra_info={"question": QUESTION},
-                    uid=uid,
-                )
-            )
-            for uid, response, truth in samples
-        ]
-        results = ray.get(futures, timeout=300)
-    finally:
-        for handle in manager.reward_loop_workers:
-            ray.kill(handle)
-
+    results = _scores_from_reward_workers(config, tokenizer, samples)
     infos = [result["reward_extra_info"] for result in results]
     outcome = [info["outcome"] for info in infos]
     thinking = [info["thinking"] for info in infos]
@@ -150,7 +123,61 @@ def test_rewards_from_verl_workers_reach_the_patched_step(
     assert sum(math.isnan(o) for o in outcome) == 1
     assert [r["score"] for r in rules_server.score(items)["results"]] == thinking
 
-    # as AgentLoopWorkerTQ._agent_loop_postprocess: one TransferQueue record per sample
+    metrics, advantages, lengths = _advantages_from_the_patched_step(config, tokenizer, samples, results)
+    uids = [uid for uid, _, _ in samples]
+    expected, gammas = reference(outcome, thinking, uids, step=GLOBAL_STEPS - 1, total_steps=TOTAL_STEPS)
+    mask = torch.zeros_like(advantages)
+    for row, length in enumerate(lengths):
+        mask[row, :length] = 1.0
+    torch.testing.assert_close(advantages, (expected.unsqueeze(-1) * mask).float())
+    assert metrics["trust_grpo/groups_kept_total"] == 3
+    assert metrics["trust_grpo/items_masked_total"] == 1
+    assert metrics["trust_grpo/gamma/mean"] == pytest.approx(sum(gammas) / len(gammas))
+
+
+Sample = tuple[str, str, str]  # (uid, response, ground truth)
+
+
+def _scores_from_reward_workers(config: Any, tokenizer: Any, samples: list[Sample]) -> list[dict[str, Any]]:
+    """As AgentLoopWorker._compute_score: each finished sample to a random reward worker."""
+    import ray
+    from verl.experimental.reward_loop.reward_loop import RewardLoopManager
+
+    manager = RewardLoopManager(config)  # reward.num_workers=2 Ray actors, each loading compute_score
+    handles = manager.reward_loop_worker_handles
+    assert handles is not None  # the streaming path: no reward model, so agent loops call the workers
+    try:
+        rng = random.Random(1)
+        futures = [
+            rng.choice(handles).compute_score.remote(
+                agent_loop_sample(
+                    tokenizer,
+                    QUESTION,
+                    response,
+                    ground_truth=truth,
+                    extra_info={"question": QUESTION},
+                    uid=uid,
+                )
+            )
+            for uid, response, truth in samples
+        ]
+        results: list[dict[str, Any]] = ray.get(futures, timeout=300)
+        return results
+    finally:
+        for handle in manager.reward_loop_workers:
+            ray.kill(handle)
+
+
+def _advantages_from_the_patched_step(
+    config: Any, tokenizer: Any, samples: list[Sample], results: list[dict[str, Any]]
+) -> tuple[dict[str, Any], torch.Tensor, list[int]]:
+    """The samples as TransferQueue records (as AgentLoopWorkerTQ._agent_loop_postprocess writes
+    them), the patched advantage step run on them in another actor: its metrics, the advantages it
+    wrote, and each response's length."""
+    import ray
+    import transfer_queue as tq
+    from verl.utils.tensordict_utils import list_of_dict_to_tensordict
+
     run = uuid.uuid4().hex[:8]
     keys, fields, tags = [], [], []
     lengths = []
@@ -180,13 +207,4 @@ def test_rewards_from_verl_workers_reach_the_patched_step(
     finally:
         ray.kill(runner)
         tq.kv_clear(keys=keys, partition_id="train")
-
-    uids = [uid for uid, _, _ in samples]
-    expected, gammas = reference(outcome, thinking, uids, step=GLOBAL_STEPS - 1, total_steps=TOTAL_STEPS)
-    mask = torch.zeros_like(advantages)
-    for row, length in enumerate(lengths):
-        mask[row, :length] = 1.0
-    torch.testing.assert_close(advantages, (expected.unsqueeze(-1) * mask).float())
-    assert metrics["trust_grpo/groups_kept_total"] == 3
-    assert metrics["trust_grpo/items_masked_total"] == 1
-    assert metrics["trust_grpo/gamma/mean"] == pytest.approx(sum(gammas) / len(gammas))
+    return metrics, advantages, lengths
