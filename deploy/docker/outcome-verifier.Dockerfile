@@ -9,10 +9,9 @@ WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY proto ./proto
 COPY services ./services
-# The core dependencies only: no judge engine, no torch. Without tools/ there is no tiny_models
-# package; the `tiny-models` script pyproject declares would point at nothing.
+# The core dependencies only: no judge engine, no torch. No tools/ either: the model builders are a
+# distribution of their own (tools/tiny_models), and the check below guards that none came along.
 RUN /opt/venv/bin/pip install . \
- && rm /opt/venv/bin/tiny-models \
  && /opt/venv/bin/python -c "import reward_server, math_verify" \
  && ! /opt/venv/bin/python -c "import tiny_models" 2>/dev/null
 

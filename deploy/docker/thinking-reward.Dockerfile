@@ -21,10 +21,9 @@ COPY pyproject.toml README.md ./
 COPY proto ./proto
 COPY services ./services
 # --no-deps keeps the image's vLLM, torch, transformers, fastapi, pydantic and pillow as they are;
-# only what vLLM does not bring is added. Without tools/ there is no tiny_models package; the
-# `tiny-models` script pyproject declares would point at nothing.
+# only what vLLM does not bring is added. No tools/: the model builders are a distribution of their
+# own (tools/tiny_models), and the check below guards that none came along.
 RUN python3 -m pip install --no-deps . \
- && rm "$(command -v tiny-models)" \
  && python3 -m pip install \
         "pydantic-settings>=2.3,<3" "typer>=0.12" "rich>=13" \
         "math-verify[antlr4_13_2]>=0.7" "jiwer>=3.0" "rouge-score>=0.1.2" \

@@ -4,8 +4,9 @@
 #   docker build -f deploy/docker/trainer.Dockerfile --target tiny-models -t sophia/tiny-models .
 # Two images from one environment: `trainer`, the last stage and so the default, and `tiny-models`,
 # the offline model builders of tools/tiny_models (compose's one-shot `tiny-policy` job builds the
-# toy policy with it). Only the `tiny-models` stage copies tools/: the trainer image has no
-# tiny_models, which is a development tool, not part of the services.
+# toy policy with it). Only the `tiny-models` stage copies tools/ and installs them: the trainer
+# image has no tiny_models, a development tool and a distribution of its own, not part of the
+# services.
 ARG TORCH_IMAGE=pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime
 FROM ${TORCH_IMAGE} AS runtime
 
@@ -21,10 +22,9 @@ COPY pyproject.toml README.md ./
 COPY proto ./proto
 COPY services ./services
 COPY deploy/trainer ./deploy/trainer
-# torch comes with the base image (torch>=2.4 is satisfied, so pip keeps it). Without tools/ there
-# is no tiny_models package; the `tiny-models` script pyproject declares would point at nothing.
+# torch comes with the base image (torch>=2.4 is satisfied, so pip keeps it). The project's
+# distribution holds no tiny_models (tools/tiny_models is its own); the check below guards that.
 RUN python -m pip install ".[trainer]" \
- && rm "$(command -v tiny-models)" \
  && python -c "import torch, trust_grpo" \
  && ! python -c "import tiny_models" 2>/dev/null \
  && useradd --create-home --uid 10001 app \
@@ -34,13 +34,17 @@ RUN python -m pip install ".[trainer]" \
 USER app
 VOLUME ["/models", "/runs"]
 
-# `--target tiny-models`: the trainer's environment plus tools/tiny_models.
+# `--target tiny-models`: the trainer's environment plus tools/tiny_models (its package and
+# pyproject.toml, not a local build's egg-info).
 FROM runtime AS tiny-models
 USER root
-COPY tools ./tools
-# The project again, now with tools/: pip replaces the installed copy; its dependencies are there.
-RUN python -m pip install --no-deps . \
- && python -c "import tiny_models.policy"
+COPY tools/tiny_models/pyproject.toml ./tools/tiny_models/
+COPY tools/tiny_models/tiny_models ./tools/tiny_models/tiny_models
+# --no-deps: what it needs (the project, torch, transformers, tokenizers, typer) is in the runtime
+# stage, and resolving its `torch` requirement could replace the base image's CUDA build.
+RUN python -m pip install --no-deps ./tools/tiny_models \
+ && python -c "import tiny_models.policy" \
+ && tiny-models --help > /dev/null
 USER app
 ENTRYPOINT ["tiny-models"]
 CMD ["policy", "--out", "/models/tiny-policy"]

@@ -4,15 +4,18 @@ come from the config models (`RunArguments`, `TrustGRPOConfig`) through TRL's ow
 from __future__ import annotations
 
 import argparse
+import functools
 import inspect
+import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import typer
-from trl.scripts.utils import TrlParser
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # TRL loads on use: `trust-grpo --help` does not need it
+    from trl.scripts.utils import TrlParser
+
     from trust_grpo.config import TrustGRPOConfig
     from trust_grpo.run import RunArguments
 
@@ -32,29 +35,73 @@ class _HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefa
     """The command's docstring as written, then every key with its help and default."""
 
 
-class TrainParser(TrlParser):
-    """TRL's parser, refusing config-file keys that no model has as soon as the file is read
-    (TRL hands them back only after parsing, so a misspelt `polcy:` would surface as a missing
-    `--policy`)."""
+def _dests(parser: argparse.ArgumentParser) -> set[str]:
+    """The keys a config file may set: every argument's `dest`, subparsers' too (as TRL applies them)."""
+    found = set()
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for subparser in action.choices.values():
+                found |= _dests(subparser)
+        else:
+            found.add(action.dest)
+    return found
 
-    def set_defaults_with_config(self, **kwargs: Any) -> list[str]:
-        unused = super().set_defaults_with_config(**kwargs)
-        if unused:
-            keys = sorted(flag.removeprefix("--") for flag in unused[::2])  # TRL's `--key value` pairs
-            raise ValueError(
-                f"unknown keys in the config file: {', '.join(keys)} (see `trust-grpo train --help`)"
+
+def refuse_unknown_config_keys(parser: argparse.ArgumentParser, args: Sequence[str]) -> None:
+    """Raise `ValueError` naming the keys of the `--config FILE` in `args` that no argument has.
+
+    Runs before TRL reads the file, which sets its `env:` block in os.environ first and hands the
+    unknown keys back only after parsing (a misspelt `polcy:` would surface as a missing `--policy`).
+    A missing file raises `OSError` here as it would there; one that is no mapping is left to TRL.
+    """
+    if "--config" not in args or args.index("--config") + 1 >= len(args):
+        return
+    import yaml
+
+    with open(args[args.index("--config") + 1]) as file:
+        config = yaml.safe_load(file)
+    if not isinstance(config, dict):
+        return
+    known = _dests(parser) | {"env"}  # TRL's own key: environment variables to set
+    unknown = sorted(str(key) for key in config if key not in known)
+    if unknown:
+        raise ValueError(
+            f"unknown keys in the config file: {', '.join(unknown)} (see `trust-grpo train --help`)"
+        )
+
+
+@functools.cache
+def _train_parser_class() -> type[TrlParser]:
+    from trl.scripts.utils import TrlParser
+
+    class TrainParser(TrlParser):
+        """TRL's parser, refusing config-file keys that no model has before it applies anything
+        of the file (`refuse_unknown_config_keys`)."""
+
+        def parse_args_and_config(
+            self,
+            args: Iterable[str] | None = None,
+            return_remaining_strings: bool = False,
+            fail_with_unknown_args: bool = True,
+            separate_remaining_strings: bool = False,
+        ) -> tuple[Any, ...]:
+            args = list(args) if args is not None else sys.argv[1:]
+            refuse_unknown_config_keys(self, args)
+            return super().parse_args_and_config(
+                args, return_remaining_strings, fail_with_unknown_args, separate_remaining_strings
             )
-        return unused
+
+    return TrainParser
 
 
-def train_parser() -> TrainParser:
+def train_parser() -> TrlParser:
     """The parser over the run's keys and `TrustGRPOConfig`'s (TRL's and ours); its help is the
-    `train` command's docstring followed by the models' fields."""
+    `train` command's docstring followed by the models' fields. Loads TRL."""
     warnings.filterwarnings("ignore", message=_VLLM_VERSION_WARNING)
     from trust_grpo.config import TrustGRPOConfig
     from trust_grpo.run import RunArguments
 
-    return TrainParser(
+    return _train_parser_class()(
         [RunArguments, TrustGRPOConfig],  # type: ignore[list-item]
         prog="trust-grpo train",
         usage=argparse.SUPPRESS,  # the docstring's first line is the usage; argparse's would list every flag
@@ -115,6 +162,21 @@ def train(ctx: typer.Context) -> None:
             f"({gain:+.1f} points)"
         )
     typer.echo(f"run directory: {config.output_dir}")
+
+
+MOVED_MAKE_POLICY = "moved: use `tiny-models policy` (tools/tiny_models)"
+
+
+@app.command(
+    "make-policy",
+    hidden=True,
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    add_help_option=False,
+)
+def make_policy() -> None:
+    """The toy policy's builder left the trainer: say where it went, whatever the arguments."""
+    typer.secho(MOVED_MAKE_POLICY, fg="red", err=True)
+    raise typer.Exit(2)
 
 
 def main() -> None:
