@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -10,7 +11,13 @@ import pytest
 from reward_server.scorers.thinking.engines.base import Completion
 from reward_server.scorers.thinking.judge import JudgeInput
 from reward_server.scorers.thinking.lm_judge import TRUNCATION_MARKER, LMJudge
-from reward_server.scorers.thinking.prompt import JudgePrompt, prepare_question, prepare_reasoning, template
+from reward_server.scorers.thinking.prompt import (
+    JudgePrompt,
+    prepare_question,
+    prepare_reasoning,
+    render_prompt,
+    template,
+)
 from reward_server.scorers.thinking.scoring import parse_score
 
 REFERENCE = (
@@ -120,3 +127,90 @@ async def test_long_reasoning_keeps_head_and_tail_and_says_so() -> None:
     assert TRUNCATION_MARKER in prompt.text
     assert "<answer>FINAL-42</answer>" in prompt.text
     assert prompt.text.count("step") < 500
+
+
+class TwoWaveEngine(RecordingEngine):
+    """Answers nothing until both prompts of logprob mode have been asked: a judge that waits for
+    the first answers before asking the second prompts never finishes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.both_asked = asyncio.Event()
+
+    async def complete(
+        self, prompts: Sequence[JudgePrompt], *, assistant_prefix: str, max_tokens: int, top_logprobs: int
+    ) -> list[Completion | Exception]:
+        answers = await super().complete(
+            prompts, assistant_prefix=assistant_prefix, max_tokens=max_tokens, top_logprobs=top_logprobs
+        )
+        if len(self.calls) == 2:
+            self.both_asked.set()
+        await self.both_asked.wait()
+        return answers
+
+
+async def test_logprob_mode_asks_both_prompts_at_once() -> None:
+    engine = TwoWaveEngine()
+    judge = LMJudge(engine, mode="logprob")
+    await judge.start()
+    inputs = [JudgeInput("How many?", f"<think>{n} + 1 = {n + 1}</think>") for n in range(3)]
+    outcomes = await asyncio.wait_for(judge.judge(inputs), timeout=30)
+    assert [prefix for prefix, _ in engine.calls] == ["<answer>", "<answer>0."]
+    assert all(outcome.score is not None for outcome in outcomes)
+
+
+class CountingEngine(RecordingEngine):
+    """Counts the texts it tokenizes (characters are tokens, as in `RecordingEngine`)."""
+
+    def __init__(self, max_context: int = 100_000) -> None:
+        super().__init__(max_context)
+        self.tokenized: list[str] = []
+
+    def tokenize(self, text: str) -> list[int]:
+        self.tokenized.append(text)
+        return super().tokenize(text)
+
+
+async def test_a_trace_that_fits_in_bytes_is_rendered_without_the_tokenizer() -> None:
+    engine = CountingEngine()
+    judge = LMJudge(engine, mode="parsed")
+    await judge.start()
+    engine.tokenized.clear()  # the template, once at start
+    prompt, truncated = judge.render(JudgeInput("How many?", "<think>2 + 2 = 4</think>"))
+    assert engine.tokenized == []
+    assert not truncated
+    assert prompt.text == render_prompt("How many?", "<think>2 + 2 = 4</think>")
+
+
+async def test_a_trace_over_the_room_in_bytes_but_not_in_tokens_is_counted_and_kept_whole() -> None:
+    reasoning = "<think>" + "\u00e9" * 300 + "</think>"  # 600 bytes, 315 tokens here
+    engine = CountingEngine(max_context=len(template()) + 48 + 16 + 400)
+    judge = LMJudge(engine, mode="parsed")
+    await judge.start()
+    prompt, truncated = judge.render(JudgeInput("q", reasoning))
+    assert reasoning in engine.tokenized
+    assert not truncated
+    assert reasoning in prompt.text
+
+
+HOSTILE_TEXTS = [
+    " " * 5000,
+    "\n\t " * 2000,
+    "\u00e9\u0301" * 1000,  # combining marks
+    "\U0001f600\u200d\U0001f4bb" * 500,  # emoji with zero-width joiners
+    "".join(chr(c) for c in range(0x20, 0x3000, 7)),
+    "1234567890" * 300,
+    "<think>" * 800,
+    "\ufeff\u00a0\u2028" * 700,
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE_TEXTS, ids=range(len(HOSTILE_TEXTS)))
+def test_the_judges_tokenizer_never_makes_more_tokens_than_bytes(text: str) -> None:
+    """What `LMJudge.render`'s shortcut relies on, for the byte-level BPE of the tiny judge (the
+    released judge's tokenizer is byte-level BPE too)."""
+    from tiny_models.judge import judge_corpus
+    from tiny_models.text import build_tokenizer
+
+    tokenizer = build_tokenizer(judge_corpus(0)[:200], vocab_size=512)
+    assert len(tokenizer.encode(text, add_special_tokens=False)) <= len(text.encode("utf-8")) + 1
