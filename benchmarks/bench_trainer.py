@@ -46,8 +46,6 @@ from reward_server.config import ScorerKind, Settings
 from reward_server.metrics import ServerMetrics
 from reward_server.scorers.factory import build_service
 from reward_server.service import ScoringService
-from rich.console import Console
-from rich.table import Table
 from tiny_models.policy import build_tiny_policy
 from transformers import TrainerCallback
 from transformers.trainer_callback import PrinterCallback, ProgressCallback
@@ -60,11 +58,11 @@ from trust_grpo.remote import completion_text, score_items
 from trust_grpo.rewards import trust_rewards
 from trust_grpo.trainer import TrustGRPOTrainer
 
+from benchmarks.report import console, note, show
 from tests.servers import RunningServer, start_server
 from tests.trainer.trust_cases import CPU_RUN
 
 app = typer.Typer(add_completion=False)
-console = Console()
 
 GROUPS, GROUP_SIZE = 8, 8
 ALPHA = 0.3
@@ -221,30 +219,6 @@ def mean(values: Sequence[float]) -> float:
 
 def median(values: Sequence[float]) -> float:
     return statistics.median(values) if values else math.nan
-
-
-def show(title: str, headers: Sequence[str], lines: Sequence[Sequence[str]], markdown: bool) -> None:
-    if markdown:
-        print(f"**{title}**\n")
-        print("| " + " | ".join(headers) + " |")
-        print("|" + "---|" * len(headers))
-        for line in lines:
-            print("| " + " | ".join(line) + " |")
-        print()
-        return
-    table = Table(title=title)
-    for index, header in enumerate(headers):
-        table.add_column(header, justify="left" if index == 0 else "right", overflow="fold")
-    for line in lines:
-        table.add_row(*line)
-    (console if console.is_terminal else Console(width=200)).print(table)  # piped: do not squeeze
-
-
-def note(text: str, markdown: bool) -> None:
-    if markdown:
-        print(f"- {text}")
-    else:
-        console.print(f"- {text}")
 
 
 # ---------------------------------------------------------------------------------- scoring

@@ -101,9 +101,13 @@ class RunningServer:
 
 
 def start_server(
-    tmp_dir: Path, *args: str, env: dict[str, str] | None = None, api_key: str | None = None
+    tmp_dir: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    api_key: str | None = None,
+    ready_timeout_s: float = _READY_TIMEOUT_S,
 ) -> RunningServer:
-    """Start `reward-server` with `args`, wait until /readyz answers 200."""
+    """Start `reward-server` with `args`, wait (up to `ready_timeout_s`) until /readyz answers 200."""
     port = free_port()
     log_path = tmp_dir / f"server-{port}.log"
     command = [sys.executable, "-m", "reward_server", "--port", str(port), *args]
@@ -114,7 +118,7 @@ def start_server(
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=environment)
     server = RunningServer(process, port, log_path, api_key)
-    deadline = started + _READY_TIMEOUT_S
+    deadline = started + ready_timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited with {process.returncode}:\n{server.log()}")
@@ -126,4 +130,4 @@ def start_server(
             pass
         time.sleep(0.05)
     server.stop()
-    raise RuntimeError(f"server not ready after {_READY_TIMEOUT_S} s:\n{server.log()}")
+    raise RuntimeError(f"server not ready after {ready_timeout_s} s:\n{server.log()}")

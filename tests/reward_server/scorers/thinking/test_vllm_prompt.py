@@ -35,7 +35,7 @@ def engine() -> VLLMEngine:
 
 def test_the_engine_prompt_holds_the_rendered_prompt_file_exactly() -> None:
     text = render_prompt("How many apples?", "<think>12*3 = 36</think><answer>36</answer>")
-    engine_prompt = engine()._engine_prompt(JudgePrompt(text), "<answer>")
+    engine_prompt = engine().engine_prompt(JudgePrompt(text), "<answer>")
     assert engine_prompt["prompt"] == (
         "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n"
         f"<|im_start|>user\n{text}<|im_end|>\n<|im_start|>assistant\n<answer>"
@@ -45,7 +45,7 @@ def test_the_engine_prompt_holds_the_rendered_prompt_file_exactly() -> None:
 
 def test_a_png_reaches_vllm_as_pixels_after_the_text() -> None:
     text = render_prompt("<image> What is shown?", "<think>a red square</think>")
-    engine_prompt = engine()._engine_prompt(JudgePrompt(text, image=png_data_uri((8, 8))), "")
+    engine_prompt = engine().engine_prompt(JudgePrompt(text, image=png_data_uri((8, 8))), "")
     assert engine_prompt["prompt"].index(text) < engine_prompt["prompt"].index("<|image_pad|>")
     image = engine_prompt["multi_modal_data"]["image"]
     assert isinstance(image, Image.Image)

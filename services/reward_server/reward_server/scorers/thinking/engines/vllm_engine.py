@@ -61,7 +61,13 @@ class VLLMEngine:
     def detokenize(self, tokens: Sequence[int]) -> str:
         return str(self._tokenizer.decode(list(tokens)))
 
-    def _engine_prompt(self, prompt: JudgePrompt, assistant_prefix: str) -> dict[str, Any]:
+    @property
+    def async_llm(self) -> Any:
+        """The running `AsyncLLM` (None before `start`): for benchmarks that drive vLLM directly."""
+        return self._engine
+
+    def engine_prompt(self, prompt: JudgePrompt, assistant_prefix: str) -> dict[str, Any]:
+        """The prompt as vLLM receives it: chat template applied, assistant turn begun, image decoded."""
         messages = prompt.messages()
         if prompt.image is not None:
             # The chat template places the image placeholder; vLLM gets the pixels separately.
@@ -83,7 +89,7 @@ class VLLMEngine:
             raise EngineUnavailable("the vLLM engine is not running")
         final = None
         async for output in self._engine.generate(
-            self._engine_prompt(prompt, assistant_prefix), params, request_id=f"judge-{next(self._ids)}"
+            self.engine_prompt(prompt, assistant_prefix), params, request_id=f"judge-{next(self._ids)}"
         ):
             final = output
         if final is None:
@@ -104,7 +110,12 @@ class VLLMEngine:
         max_tokens: int,
         top_logprobs: int,
     ) -> list[Completion | Exception]:
-        from vllm import SamplingParams
-
-        params = SamplingParams(temperature=0.0, max_tokens=max_tokens, logprobs=top_logprobs)
+        params = sampling_params(max_tokens, top_logprobs)
         return await gather_completions(self._one(prompt, assistant_prefix, params) for prompt in prompts)
+
+
+def sampling_params(max_tokens: int, top_logprobs: int) -> Any:
+    """What the judge asks vLLM for: greedy, `max_tokens` tokens, the top logprobs of each."""
+    from vllm import SamplingParams
+
+    return SamplingParams(temperature=0.0, max_tokens=max_tokens, logprobs=top_logprobs)
