@@ -20,9 +20,9 @@ def help_text(*args: str) -> str:
     return " ".join(result.output.split())
 
 
-def test_help_lists_the_three_builders() -> None:
+def test_help_lists_the_builders() -> None:
     text = help_text()
-    for command in ("judge", "vl-judge", "policy"):
+    for command in ("judge", "vl-judge", "released-judge", "policy"):
         assert command in text
 
 
@@ -31,6 +31,7 @@ def test_help_lists_the_three_builders() -> None:
     [
         ("judge", ["--out", "models/tiny-judge", "--seed"]),
         ("vl-judge", ["--out", "models/tiny-vl-judge", "--seed"]),
+        ("released-judge", ["--out", "models/judge-3b-shape", "--text-only", "--smoke", "--seed"]),
         (
             "policy",
             ["--out", "models/tiny-policy", "--seed", "--warmup-steps", "800", "--guess-share", "0.6"],

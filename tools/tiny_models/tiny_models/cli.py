@@ -1,4 +1,5 @@
-"""`tiny-models`: build the tiny judge, the tiny vision-language judge or the toy policy offline."""
+"""`tiny-models`: build the tiny judges, the toy policy or a random-weight judge of the released
+shape, offline."""
 
 from __future__ import annotations
 
@@ -36,6 +37,22 @@ def vl_judge(
     from tiny_models.vl_judge import build_tiny_vl_model
 
     typer.echo(build_tiny_vl_model(out, seed=seed))
+
+
+@app.command("released-judge")
+def released_judge(
+    out: Annotated[Path, typer.Option(help="Output directory.")] = Path("models/judge-3b-shape"),
+    text_only: Annotated[
+        bool, typer.Option(help="Its language model alone, as a Qwen2 decoder (the transformers engine's).")
+    ] = False,
+    smoke: Annotated[bool, typer.Option(help="Every size shrunk, architecture kept: a CPU check.")] = False,
+    seed: Seed = 0,
+) -> None:
+    """Build a random-weight model of the released judge's shape (Qwen2.5-VL-3B-Instruct's config,
+    3.75B parameters, bfloat16; about 7.5 GB on disk) for GPU benchmarks."""
+    from tiny_models.released import build_released_judge
+
+    typer.echo(build_released_judge(out, text_only=text_only, smoke=smoke, seed=seed))
 
 
 @app.command()
