@@ -23,9 +23,9 @@ class LMJudge:
     `logprob` mode asks two one-token questions, the assistant turn primed with `<answer>` and
     with `<answer>0.`, and takes the expected score over the score tokens; the second prompt
     extends the first, so prefix caching makes it almost free. Both go to the engine at once:
-    waiting for every first answer before sending the second prompts left vLLM half idle between
-    the two waves (docs/benchmarks.md, the judge against vLLM's ceiling). `parsed` mode generates
-    at temperature 0 and reads the number.
+    waiting for every first answer before sending the second prompts left vLLM draining its queue
+    between two waves (docs/benchmarks.md, the judge against vLLM's ceiling). `parsed` mode
+    generates at temperature 0 and reads the number.
 
     Groups: the batcher keeps a group's items adjacent and in one batch, and the prompt puts the
     shared part (template, question, image) first, so an engine with prefix caching computes it
