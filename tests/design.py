@@ -14,6 +14,8 @@ SERVER_METRICS = frozenset(
         "reward_batch_compute_seconds",
         "reward_queue_depth_items",
         "reward_queue_depth_tokens",
+        "reward_queue_max_items",
+        "reward_queue_max_tokens",
         "reward_cache_hits_total",
         "reward_score",
         "reward_truncated_total",
@@ -23,6 +25,8 @@ SERVER_METRICS = frozenset(
 TRAINER_METRICS = frozenset(
     {
         "trainer_step",
+        "trainer_step_duration_seconds",
+        "trainer_dropped_groups_total",
         "trainer_reward_wait_seconds",
         "trainer_reward_wait_fraction",
         "trainer_gamma",

@@ -312,6 +312,7 @@ def test_metrics_endpoint_serves_the_trust_metrics(
     assert 'trainer_masked_items_total{reason="outcome_error"} 5.0' in scrape
     assert "trainer_dropped_groups_total 1.0" in scrape
     assert "trainer_gamma_count 6.0" in scrape
+    assert "trainer_step_duration_seconds_count 1.0" in scrape
     for name in (
         "trainer_reward_wait_fraction",
         "trainer_reward_wait_seconds_count",

@@ -327,6 +327,13 @@ async def _lifespan(settings: Settings, app: FastAPI) -> AsyncIterator[None]:
         server.parser.close()
 
 
+def _metrics(settings: Settings) -> ServerMetrics:
+    metrics = ServerMetrics(settings.scorer)
+    metrics.queue_max_items.set(settings.max_queue_items)
+    metrics.queue_max_tokens.set(settings.max_queue_tokens)
+    return metrics
+
+
 def create_app(settings: Settings) -> FastAPI:
     """Build the reward server for `settings`; the scorer starts in the lifespan."""
     app = FastAPI(
@@ -344,7 +351,7 @@ def create_app(settings: Settings) -> FastAPI:
         limits=settings.limits,
         info_limits=Limits(**settings.limits.model_dump(), per_item_timeout_s=settings.item_timeout_s),
         bearer_token=settings.bearer_token,
-        metrics=ServerMetrics(settings.scorer),
+        metrics=_metrics(settings),
         parser=BodyParser(settings.max_items_per_request),
     )
     app.add_middleware(_RequestMetrics)

@@ -64,6 +64,18 @@ class ServerMetrics:
             ["scorer"],
             registry=r,
         ).labels(**s)
+        self.queue_max_items = Gauge(
+            "reward_queue_max_items",
+            "Bound on queued items (max_queue_items): past it requests get 429",
+            ["scorer"],
+            registry=r,
+        ).labels(**s)
+        self.queue_max_tokens = Gauge(
+            "reward_queue_max_tokens",
+            "Bound on queued estimated tokens (max_queue_tokens): past it requests get 429",
+            ["scorer"],
+            registry=r,
+        ).labels(**s)
         self.cache_hits = Counter(
             "reward_cache_hits", "Items answered from the result cache", ["scorer"], registry=r
         ).labels(**s)

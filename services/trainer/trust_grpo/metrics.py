@@ -5,6 +5,7 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
 GAMMA_BUCKETS = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0)
+STEP_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0)
 WAIT_BUCKETS = (0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
 
@@ -15,6 +16,12 @@ class TrainerMetrics:
         self.registry = registry if registry is not None else CollectorRegistry()
         r = self.registry
         self.step = Gauge("trainer_step", "Optimizer steps completed", registry=r)
+        self.step_duration_seconds = Histogram(
+            "trainer_step_duration_seconds",
+            "Wall time of one optimizer step, generation and scoring included",
+            buckets=STEP_BUCKETS,
+            registry=r,
+        )
         self.reward_wait_seconds = Histogram(
             "trainer_reward_wait_seconds",
             "Time a step spent blocked on reward results",

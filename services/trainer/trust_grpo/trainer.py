@@ -449,6 +449,7 @@ class _TrustCallback(TrainerCallback):
         if trainer.accelerator.is_main_process:
             metrics = trainer.trust_metrics
             metrics.step.set(state.global_step)
+            metrics.step_duration_seconds.observe(elapsed)
             metrics.reward_wait_seconds.observe(totals.reward_wait_s)
             metrics.reward_wait_fraction.set(fraction)
             if totals.batches and elapsed > 0:
