@@ -1,8 +1,13 @@
 # The thinking-reward service on the official vLLM image (CUDA, vLLM and torch already inside).
 # Build from the repository root:
 #   docker build -f deploy/docker/thinking-reward.Dockerfile -t sophia/thinking-reward .
-ARG VLLM_IMAGE=vllm/vllm-openai:v0.10.1.1
+# The same vLLM as the trainer image's (deploy/docker/trainer.Dockerfile): one version on the host.
+ARG VLLM_IMAGE=vllm/vllm-openai:v0.31.0
 FROM ${VLLM_IMAGE}
+# flash-attn for the `transformers` judge backend (attn_implementation auto picks it on a GPU; vLLM
+# brings its own kernels). A prebuilt wheel when one matches the image's torch and CUDA, else a
+# long compile; FLASH_ATTN_VERSION= (empty) leaves it out: then sdpa is used.
+ARG FLASH_ATTN_VERSION=2.8.3
 
 # The server listens on all interfaces, so it needs a key, REWARD_SERVER_API_KEY_FILE (a mounted
 # secret) or REWARD_SERVER_API_KEY, and refuses to start without one. Serving without a key takes an
@@ -27,6 +32,8 @@ RUN python3 -m pip install --no-deps . \
  && python3 -m pip install \
         "pydantic-settings>=2.3,<3" "typer>=0.12" "rich>=13" \
         "math-verify[antlr4_13_2]>=0.7" "jiwer>=3.0" "rouge-score>=0.1.2" \
+ && if [ -n "${FLASH_ATTN_VERSION}" ]; then \
+        python3 -m pip install --no-build-isolation "flash-attn==${FLASH_ATTN_VERSION}"; fi \
  && python3 -c "import reward_server, vllm" \
  && ! python3 -c "import tiny_models" 2>/dev/null \
  && useradd --create-home --uid 10001 app \

@@ -172,7 +172,10 @@ def collect() -> list[Command]:
         # as in `docker run --entrypoint`: a new entrypoint drops the image's CMD
         entrypoint = service.get("entrypoint") or dockerfile_instruction(dockerfile, "ENTRYPOINT", target)
         default_cmd = [] if "entrypoint" in service else dockerfile_instruction(dockerfile, "CMD", target)
-        argv = [*entrypoint, *(service.get("command") or default_cmd)]
+        argv = [
+            interpolate(str(word), dot_env)
+            for word in [*entrypoint, *(service.get("command") or default_cmd)]
+        ]
         # image ENV, then env_file, then `environment` (interpolated from .env), as compose does
         env = {
             **dockerfile_env(dockerfile, target),
@@ -211,6 +214,10 @@ def console_script(program: str) -> typer.Typer:
 
 
 def invoke_help(program: str, args: tuple[str, ...]) -> tuple[int, str]:
+    if program == "trl":  # TRL's own CLI (`trl vllm-serve`): argparse in a process of its own
+        assert args[:1] == ("vllm-serve",), f"trl {' '.join(args)}: only vllm-serve is deployed"
+        result = run_help((str(VENV_BIN / "trl"), *args))
+        return result.returncode, result.stdout + result.stderr
     if program == "reward-server":  # argparse, from the settings models
         from reward_server.cli import parse
 
@@ -284,7 +291,7 @@ def is_reward_server(command: Command) -> bool:
 def test_every_deployment_command_was_collected() -> None:
     places = {command.where.split("/")[0] for command in COMMANDS}
     assert {"compose", "k8s"} <= places
-    assert sum(command.where.startswith("compose/") for command in COMMANDS) == 6
+    assert sum(command.where.startswith("compose/") for command in COMMANDS) == 7
 
 
 @pytest.mark.usefixtures("clean_server_env")
@@ -292,7 +299,7 @@ def test_every_deployment_command_was_collected() -> None:
 def test_command_runs_a_real_entry_point_with_valid_settings(command: Command, tmp_path: Path) -> None:
     assert command.argv, f"{command.where}: no command"
     program, args = local_program(command.argv)
-    assert program in {"reward-server", "trust-grpo", "tiny-models"}, (
+    assert program in {"reward-server", "trust-grpo", "tiny-models", "trl"}, (
         f"{command.where}: unknown program {program}"
     )
     exit_code, output = invoke_help(program, args)
@@ -336,3 +343,37 @@ def test_image_workdir_matches_relative_config_paths() -> None:
     assert f"WORKDIR {IMAGE_WORKDIR}" in text
     assert "COPY services ./services" in text
     assert "COPY deploy/trainer ./deploy/trainer" in text
+
+
+def readme_commands(section: str) -> dict[str, str]:
+    """Service -> the command deploy/README.md's table in `section` shows for it (a trailing `...`
+    marks a shortened one)."""
+    text = (DEPLOY / "README.md").read_text()
+    body = text[text.index(section) :]
+    found = {}
+    for row in re.findall(r"^\| `([\w-]+)` \|[^|\n]*\| `([^`]+)` \|", body, flags=re.MULTILINE):
+        found.setdefault(row[0], row[1])
+    return found
+
+
+def shown(argv: list[str]) -> str:
+    """A compose command as the README writes it: `${NAME:?message}` as `$NAME`."""
+    return " ".join(re.sub(r"\$\{(\w+)[^}]*\}", r"$\1", str(word)) for word in argv)
+
+
+def test_the_readme_shows_the_commands_compose_runs() -> None:
+    compose = yaml.safe_load((REPO / "docker-compose.yml").read_text())
+    documented = readme_commands("#### GPU layout")
+    assert documented.keys() >= {"thinking-reward", "rollout", "trainer", "outcome-verifier"}
+    for name, command in documented.items():
+        service = compose["services"][name]
+        dockerfile = REPO / service["build"]["dockerfile"]
+        entrypoint = service.get("entrypoint") or dockerfile_instruction(
+            dockerfile, "ENTRYPOINT", service["build"].get("target")
+        )
+        actual = shown([*entrypoint, *service["command"]])
+        differs = f"{name}: README `{command}`, compose `{actual}`"
+        if command.endswith(" ..."):
+            assert actual.startswith(command.removesuffix(" ...")), differs
+        else:
+            assert actual == command, differs

@@ -17,12 +17,14 @@ from tests.deploy.conftest import (
     REPO,
     TEST_API_KEY,
     compose_environ,
+    filled_env_example,
+    make_compose_project,
     parse_env_file,
     run_tool,
 )
 from tests.deploy.dockerfiles import stages, target_text, targets
 
-GPU_STACK = {"thinking-reward", "outcome-verifier", "trainer", "prometheus", "grafana"}
+GPU_STACK = {"thinking-reward", "rollout", "outcome-verifier", "trainer", "prometheus", "grafana"}
 CPU_STACK = {"thinking-reward-cpu", "tiny-policy", "outcome-verifier", "trainer-cpu", "prometheus", "grafana"}
 ONE_SHOT = {"tiny-policy"}
 DOCKERFILES = sorted((DEPLOY / "docker").glob("*.Dockerfile"))
@@ -47,13 +49,54 @@ def aliases(service: dict[str, Any]) -> set[str]:
     return {alias for net in networks.values() if net for alias in net.get("aliases", [])}
 
 
+def gpu_owners(config: dict[str, Any]) -> dict[str, list[str]]:
+    """GPU index -> the services that reserve it, from a resolved compose file. A `device_ids` entry may
+    list several GPUs with commas (one .env value), as Docker passes it to NVIDIA_VISIBLE_DEVICES."""
+    owners: dict[str, list[str]] = {}
+    for name, service in config["services"].items():
+        for device in gpu_devices(service):
+            for entry in device.get("device_ids", []):
+                for gpu in str(entry).split(","):
+                    owners.setdefault(gpu.strip(), []).append(name)
+    return owners
+
+
+def env_gpus(env: dict[str, str]) -> list[str]:
+    """Every GPU an env file assigns (its `*_GPUS` variables), with repeats."""
+    return [gpu.strip() for key, value in env.items() if key.endswith("_GPUS") for gpu in value.split(",")]
+
+
+def resolved_compose(directory: Path, env_text: str) -> dict[str, Any]:
+    directory.mkdir()
+    make_compose_project(directory, env_text)
+    config: dict[str, Any] = yaml.safe_load(
+        run_tool("docker-compose", "config", cwd=directory, env=compose_environ())
+    )
+    return config
+
+
 @pytest.mark.needs_tool("docker-compose")
-def test_compose_file_validates(compose_dir: Path) -> None:
+@pytest.mark.parametrize("stack", ["gpu", "cpu"])
+def test_compose_file_validates_for_each_stack(compose_dir: Path, stack: str) -> None:
     run_tool("docker-compose", "config", "-q", cwd=compose_dir, env=compose_environ())
-    for profile in ("gpu", "cpu"):
-        run_tool(
-            "docker-compose", "--profile", profile, "config", "-q", cwd=compose_dir, env=compose_environ()
-        )
+    # the laptop's command: COMPOSE_PROFILES from the shell, over .env's
+    run_tool(
+        "docker-compose",
+        "config",
+        "-q",
+        cwd=compose_dir,
+        env={**compose_environ(), "COMPOSE_PROFILES": stack},
+    )
+
+
+def test_a_plain_up_starts_the_gpu_stack_and_the_laptop_command_the_cpu_stack(
+    raw_compose: dict[str, Any],
+) -> None:
+    default = parse_env_file(ENV_EXAMPLE.read_text())["COMPOSE_PROFILES"]
+    assert profile_services(raw_compose, default) == GPU_STACK
+    readme = (DEPLOY / "README.md").read_text()
+    assert "docker compose up -d --build" in readme
+    assert "COMPOSE_PROFILES=cpu docker compose up -d --build" in readme
 
 
 def test_profiles_run_the_same_stack(raw_compose: dict[str, Any]) -> None:
@@ -73,7 +116,6 @@ def test_profiles_run_the_same_stack(raw_compose: dict[str, Any]) -> None:
 @pytest.mark.needs_tool("docker-compose")
 def test_gpus_are_reserved_by_device_ids_only(compose_config: dict[str, Any]) -> None:
     services = compose_config["services"]
-    owners: dict[str, str] = {}
     for name, service in services.items():
         for device in gpu_devices(service):
             assert not ("count" in device and "device_ids" in device), (
@@ -81,11 +123,68 @@ def test_gpus_are_reserved_by_device_ids_only(compose_config: dict[str, Any]) ->
             )
             assert device.get("device_ids"), f"{name}: a GPU service must name its GPUs with device_ids"
             assert device.get("driver") == "nvidia", name
-            for gpu in device["device_ids"]:
-                assert gpu not in owners, f"GPU {gpu} reserved by both {owners[gpu]} and {name}"
-                owners[gpu] = name
-    assert {name for name, svc in services.items() if gpu_devices(svc)} == {"thinking-reward", "trainer"}
-    assert [d["device_ids"] for d in gpu_devices(services["thinking-reward"])] == [["0"]]
+    assert {name for name, svc in services.items() if gpu_devices(svc)} == {
+        "thinking-reward",
+        "rollout",
+        "trainer",
+    }
+
+
+@pytest.mark.needs_tool("docker-compose")
+def test_every_gpu_of_the_env_file_goes_to_exactly_one_service(compose_config: dict[str, Any]) -> None:
+    env = parse_env_file(ENV_EXAMPLE.read_text())
+    owners = gpu_owners(compose_config)
+    assigned = env_gpus(env)
+    assert len(assigned) == len(set(assigned)), f"env.example names a GPU twice: {assigned}"
+    assert sorted(owners, key=int) == sorted(assigned, key=int) == [str(gpu) for gpu in range(8)]
+    shared = {gpu: names for gpu, names in owners.items() if len(names) != 1}
+    assert not shared, f"GPUs claimed by more than one service: {shared}"
+    assert owners["0"] == ["thinking-reward"]
+    assert owners["1"] == ["rollout"]
+    assert {gpu for gpu, names in owners.items() if names == ["trainer"]} == {"2", "3", "4", "5", "6", "7"}
+    # tensor parallelism spans exactly the GPUs each vLLM server gets
+    judge = compose_config["services"]["thinking-reward"]
+    assert int(judge["environment"]["REWARD_SERVER_TENSOR_PARALLEL_SIZE"]) == len(
+        env["JUDGE_GPUS"].split(",")
+    )
+    rollout = compose_config["services"]["rollout"]["command"]
+    assert int(rollout[rollout.index("--tensor-parallel-size") + 1]) == len(env["ROLLOUT_GPUS"].split(","))
+
+
+@pytest.mark.needs_tool("docker-compose")
+def test_the_gpu_check_catches_a_shared_gpu_and_the_paper_layout_passes(tmp_path: Path) -> None:
+    overlapping = re.sub(r"(?m)^TRAINER_GPUS=.*$", "TRAINER_GPUS=1,2,3,4,5,6,7", filled_env_example())
+    owners = gpu_owners(resolved_compose(tmp_path / "overlap", overlapping))
+    assert owners["1"] == ["rollout", "trainer"]
+    # the paper's tensor parallelism of 2: judge on 0-1, rollouts on 2, trainer on 3-7
+    paper = filled_env_example()
+    for key, value in {"JUDGE_GPUS": "0,1", "JUDGE_TENSOR_PARALLEL_SIZE": "2", "ROLLOUT_GPUS": "2",
+                       "TRAINER_GPUS": "3,4,5,6,7"}.items():  # fmt: skip
+        paper = re.sub(rf"(?m)^{key}=.*$", f"{key}={value}", paper)
+    owners = gpu_owners(resolved_compose(tmp_path / "paper", paper))
+    assert all(len(names) == 1 for names in owners.values())
+    assert owners["0"] == owners["1"] == ["thinking-reward"]
+
+
+@pytest.mark.needs_tool("docker-compose")
+def test_the_rollout_server_serves_the_policy_the_trainer_trains(compose_config: dict[str, Any]) -> None:
+    services = compose_config["services"]
+    rollout, trainer = services["rollout"], services["trainer"]
+    assert rollout["entrypoint"] == ["trl", "vllm-serve"]
+    assert rollout["image"] == trainer["image"]  # TRL and vLLM in one environment on both sides
+    model = rollout["command"][rollout["command"].index("--model") + 1]
+    assert trainer["command"][trainer["command"].index("--policy") + 1] == model
+    assert model == parse_env_file(ENV_EXAMPLE.read_text())["POLICY_MODEL"]
+    paper = yaml.safe_load((REPO / "services/trainer/configs/paper.yaml").read_text())
+    port = rollout["command"][rollout["command"].index("--port") + 1]
+    assert paper["vllm_server_base_url"] == f"http://rollout:{port}"
+    assert paper["use_vllm"] is True
+    assert paper["vllm_mode"] == "server"
+    assert trainer["depends_on"]["rollout"]["condition"] == "service_healthy"
+    assert "/health" in " ".join(rollout["healthcheck"]["test"])
+    # accelerate starts one process per GPU it sees: no process count to keep in step with TRAINER_GPUS
+    assert trainer["entrypoint"][:2] == ["accelerate", "launch"]
+    assert "--num_processes" not in trainer["entrypoint"]
 
 
 @pytest.mark.needs_tool("docker-compose")

@@ -182,9 +182,13 @@ def test_env_example_ships_no_working_secret() -> None:
 
 def test_compose_requires_every_secret_of_env_example() -> None:
     required = required_compose_variables()
-    assert required == {"REWARD_SERVER_API_KEY", "GF_SECURITY_ADMIN_PASSWORD"}
-    assert required <= parse_env_file(ENV_EXAMPLE.read_text()).keys(), "env.example must list them"
-    assert required <= TEST_ENV_VALUES.keys()
+    secrets = {name for name in required if re.search(r"KEY|PASSWORD|TOKEN|SECRET", name)}
+    assert secrets == {"REWARD_SERVER_API_KEY", "GF_SECURITY_ADMIN_PASSWORD"}
+    example = parse_env_file(ENV_EXAMPLE.read_text())
+    assert required <= example.keys(), f"env.example must list {required - example.keys()}"
+    assert secrets <= TEST_ENV_VALUES.keys()
+    # the rest (the GPU layout, the models) ship working values: only the secrets are left to fill in
+    assert all(example[name] for name in required - secrets)
 
 
 @pytest.mark.needs_tool("docker-compose")

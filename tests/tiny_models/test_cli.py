@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from tiny_models.cli import app
@@ -34,7 +36,16 @@ def test_help_lists_the_builders() -> None:
         ("released-judge", ["--out", "models/judge-3b-shape", "--text-only", "--smoke", "--seed"]),
         (
             "policy",
-            ["--out", "models/tiny-policy", "--seed", "--warmup-steps", "800", "--guess-share", "0.6"],
+            [
+                "--out",
+                "models/tiny-policy",
+                "--seed",
+                "--warmup-steps",
+                "800",
+                "--guess-share",
+                "0.6",
+                "--reuse",
+            ],
         ),
     ],
 )
@@ -55,3 +66,31 @@ def test_python_dash_m_runs_the_same_command() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "vl-judge" in result.stdout
+
+
+def test_policy_reuse_keeps_a_complete_policy_built_with_the_same_settings(tmp_path: Path) -> None:
+    out = tmp_path / "policy"
+    base = ["policy", "--out", str(out), "--warmup-steps", "2", "--reuse"]
+    built = runner.invoke(app, base)
+    assert built.exit_code == 0, built.output
+    weights = out / "model.safetensors"
+    first = weights.stat().st_mtime_ns
+
+    again = runner.invoke(app, base)
+    assert again.exit_code == 0, again.output
+    assert "reused" in again.output
+    assert weights.stat().st_mtime_ns == first
+
+    other_seed = runner.invoke(app, [*base, "--seed", "1"])
+    assert other_seed.exit_code == 0, other_seed.output
+    assert "reused" not in other_seed.output
+    assert json.loads((out / "tiny_policy.json").read_text())["seed"] == 1
+
+
+@pytest.mark.parametrize("meta", ["", "{not json", "[]", '{"seed": 0, "warmup_steps": 2}'])
+def test_policy_reuse_rebuilds_an_incomplete_or_foreign_directory(tmp_path: Path, meta: str) -> None:
+    from tiny_models.policy import built_policy_matches
+
+    (tmp_path / "tiny_policy.json").write_text(meta)
+    assert not built_policy_matches(tmp_path, seed=0, warmup_steps=2, guess_share=0.6)
+    assert not built_policy_matches(tmp_path / "missing", seed=0, warmup_steps=2, guess_share=0.6)

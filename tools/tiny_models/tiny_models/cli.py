@@ -64,11 +64,18 @@ def policy(
         float,
         typer.Option(min=0.0, max=1.0, help="Share of warm-up targets that guess instead of reasoning."),
     ] = 0.6,
+    reuse: Annotated[
+        bool,
+        typer.Option(help="Keep a complete policy already in OUT that was built with these settings."),
+    ] = False,
 ) -> None:
     """Build the toy task's tiny policy (local tokenizer, random init, warm-up on a mix of
     reasoned and guessed answers; about 3 minutes on 2 cores)."""
-    from tiny_models.policy import build_tiny_policy
+    from tiny_models.policy import build_tiny_policy, built_policy_matches
 
+    if reuse and built_policy_matches(out, seed=seed, warmup_steps=warmup_steps, guess_share=guess_share):
+        typer.echo(f"{out} (reused: built with the same settings)")
+        return
     typer.echo(build_tiny_policy(out, seed=seed, warmup_steps=warmup_steps, guess_share=guess_share))
 
 

@@ -101,6 +101,19 @@ def warm_up(
     model.eval()
 
 
+META_FILE = "tiny_policy.json"  # written last: its presence means the policy is complete
+
+
+def built_policy_matches(out: Path, *, seed: int, warmup_steps: int, guess_share: float) -> bool:
+    """Whether `out` holds a complete policy built with these settings (its `tiny_policy.json`)."""
+    try:
+        meta = json.loads((out / META_FILE).read_text())
+    except (OSError, ValueError):
+        return False
+    wanted = {"seed": seed, "warmup_steps": warmup_steps, "guess_share": guess_share}
+    return isinstance(meta, dict) and all(meta.get(key) == value for key, value in wanted.items())
+
+
 def build_tiny_policy(
     out: Path,
     *,
@@ -128,5 +141,5 @@ def build_tiny_policy(
     model.generation_config.eos_token_id = config.eos_token_id
     model.save_pretrained(out, safe_serialization=True)
     meta = {"seed": seed, "warmup_steps": warmup_steps, "guess_share": guess_share, "built_by": __name__}
-    (out / "tiny_policy.json").write_text(json.dumps(meta))
+    (out / META_FILE).write_text(json.dumps(meta))
     return out
