@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -35,3 +36,34 @@ def tiny_judge(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from tiny_models.judge import build_tiny_model
 
     return build_tiny_model(tmp_path_factory.mktemp("models") / "tiny-judge")
+
+
+@pytest.fixture
+def no_flash_attn_module() -> Iterator[None]:
+    """Whatever a test imports as `flash_attn` is forgotten after it."""
+    sys.modules.pop("flash_attn", None)
+    yield
+    sys.modules.pop("flash_attn", None)
+
+
+@pytest.fixture
+def fake_flash_attn(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_flash_attn_module: None
+) -> Callable[[str], None]:
+    """Put a `flash_attn` package with the given `__init__.py` on sys.path."""
+
+    def install(source: str) -> None:
+        package = tmp_path / "site" / "flash_attn"
+        package.mkdir(parents=True)
+        (package / "__init__.py").write_text(source)
+        monkeypatch.syspath_prepend(str(package.parent))
+
+    return install
+
+
+@pytest.fixture
+def gpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    """torch says CUDA is available (nothing runs on it: for choices made from that answer)."""
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)

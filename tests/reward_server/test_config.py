@@ -76,6 +76,7 @@ FLAT_NAMES = [
     "gpu_memory_utilization",
     "tensor_parallel_size",
     "dtype",
+    "attn_implementation",
     "upstream_url",
     "upstream_api_key",
     "upstream_timeout_s",

@@ -10,6 +10,7 @@ from typing import ClassVar, Generic, Literal, TypeVar, overload
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, model_validator
 from pydantic_settings import BaseSettings, CliSuppress, SettingsConfigDict
 from reward_proto import limits
+from reward_proto.attention import AttnImplementation
 
 # Keys that ship in examples and docs; a server that accepts one is an open door.
 PLACEHOLDER_KEYS = frozenset(
@@ -294,6 +295,14 @@ class JudgeSettings(_Section):
     )
     tensor_parallel_size: int = Field(1, ge=1, description="vLLM tensor parallelism (2 as in the paper)")
     dtype: str = Field("auto", description="Judge weights dtype (auto, bfloat16, float32, ...)")
+    attn_implementation: AttnImplementation = Field(
+        "auto",
+        description=(
+            "`transformers` engine's attention: `auto` is `flash_attention_2` when flash-attn imports, a"
+            " GPU is there and the judge runs in float16/bfloat16, else `sdpa`; `flash_attention_2`"
+            " where it cannot run refuses to start"
+        ),
+    )
 
 
 class UpstreamSettings(_Section):

@@ -5,6 +5,7 @@ responses in held_out_before.jsonl and held_out_after.jsonl).
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import math
@@ -13,6 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from reward_proto.attention import (
+    AttentionUnavailable,
+    AttnImplementation,
+    checkpoint_dtype,
+    resolve_attn_implementation,
+)
 from transformers import TrainerCallback, TrainerControl, TrainerState, TrainingArguments
 from transformers.trainer_callback import PrinterCallback, ProgressCallback
 from transformers.trainer_utils import get_last_checkpoint
@@ -54,6 +61,16 @@ class RunArguments:
         default=False, metadata={"help": "Continue from the newest checkpoint in output_dir."}
     )
     progress: bool = field(default=True, metadata={"help": "Show the progress bar (--no-progress: none)."})
+    attn_implementation: AttnImplementation = field(
+        default="auto",
+        metadata={
+            "help": "The policy's attention: `auto` is `flash_attention_2` when flash-attn imports, the "
+            "policy trains on a GPU and computes in float16/bfloat16 (mixed precision, `bf16`/`fp16`, or "
+            "`model_init_kwargs: {dtype: bfloat16}`), else `sdpa`; `flash_attention_2` where it cannot "
+            "run is refused. `model_init_kwargs.attn_implementation` is used as given only while this "
+            "is `auto`."
+        },
+    )
 
 
 class RunLog(TrainerCallback):
@@ -117,6 +134,55 @@ def _last_checkpoint(run_dir: Path) -> str:
     return checkpoint
 
 
+def policy_init_kwargs(run: RunArguments, config: TrustGRPOConfig) -> dict[str, Any]:
+    """`config.model_init_kwargs` with the attention implementation `run.attn_implementation`
+    resolves to; one set in `model_init_kwargs` is kept as given, unless both set it."""
+    given = config.model_init_kwargs or {}
+    if not isinstance(given, dict):
+        raise RunRefused(f"model_init_kwargs must be a mapping, not {given!r}")
+    kwargs = dict(given)
+    if "attn_implementation" in kwargs:
+        if run.attn_implementation != "auto":
+            raise RunRefused(
+                f"attn_implementation {run.attn_implementation} and model_init_kwargs.attn_implementation"
+                f" {kwargs['attn_implementation']} are both set: set attn_implementation only"
+            )
+        logger.info("attention implementation: %s (model_init_kwargs)", kwargs["attn_implementation"])
+        return kwargs
+    try:
+        kwargs["attn_implementation"] = resolve_attn_implementation(
+            run.attn_implementation,
+            device="cpu" if config.use_cpu else "cuda",
+            dtype=compute_dtype(run, config, kwargs.get("dtype", "float32")),  # TRL's default dtype
+            setting="attn_implementation",
+        )
+    except AttentionUnavailable as error:
+        raise RunRefused(str(error)) from None
+    return kwargs
+
+
+def compute_dtype(run: RunArguments, config: TrustGRPOConfig, load_dtype: object) -> str:
+    """The dtype attention computes in: with mixed precision (`bf16`/`fp16`) every forward runs under
+    autocast (accelerate wraps the policy's and the reference's, the held-out evaluation runs in
+    `accelerator.autocast()`), whatever float32 weights the policy loads in; else the load dtype."""
+    if config.bf16:
+        return "bfloat16"
+    if config.fp16:
+        return "float16"
+    return checkpoint_dtype(run.policy, load_dtype, trust_remote_code=config.trust_remote_code)
+
+
+def build_trainer(run: RunArguments, config: TrustGRPOConfig) -> TrustGRPOTrainer:
+    """The run's trainer on its training items, the policy loaded with `policy_init_kwargs`."""
+    config = copy.copy(config)  # the caller's config keeps its model_init_kwargs
+    config.model_init_kwargs = policy_init_kwargs(run, config)
+    return TrustGRPOTrainer(
+        model=run.policy,
+        args=config,
+        train_dataset=as_dataset(training_items(run.dataset, run.toy_problems, config.seed)),
+    )
+
+
 def _check_held_out_evaluation(trainer: TrustGRPOTrainer, held_out: Sequence[TaskItem]) -> None:
     """Refuse a held-out evaluation that this run could not do."""
     if held_out and any(item.images for item in held_out):
@@ -150,14 +216,17 @@ def _starting_summary(run_dir: Path, checkpoint: str | None) -> dict[str, Any]:
 def _evaluate_held_out(
     trainer: TrustGRPOTrainer, config: TrustGRPOConfig, held_out: Sequence[TaskItem]
 ) -> EvalResult:
-    return evaluate(
-        trainer.model,
-        getattr(trainer.processing_class, "tokenizer", trainer.processing_class),
-        held_out,
-        outcome_url=config.outcome_url or [],
-        options=config.client_options("outcome"),
-        max_new_tokens=config.max_completion_length or 256,
-    )
+    # in the training's precision: before training the policy's forward is not yet wrapped in
+    # autocast, and flash-attn computes in float16/bfloat16 only (compute_dtype)
+    with trainer.accelerator.autocast():
+        return evaluate(
+            trainer.model,
+            getattr(trainer.processing_class, "tokenizer", trainer.processing_class),
+            held_out,
+            outcome_url=config.outcome_url or [],
+            options=config.client_options("outcome"),
+            max_new_tokens=config.max_completion_length or 256,
+        )
 
 
 def _record_held_out(
@@ -192,17 +261,13 @@ def run_training(run: RunArguments, config: TrustGRPOConfig, *, show_progress: b
     """Train as configured; returns the summary (also written to summary.json).
 
     Raises `TrainingStopped` when the services failed for too many steps (after a checkpoint),
-    `FileNotFoundError` for `resume` without a checkpoint.
+    `FileNotFoundError` for `resume` without a checkpoint, `RunRefused` for a config it cannot run.
     """
     run_dir = Path(config.output_dir or ".")
     run_dir.mkdir(parents=True, exist_ok=True)
     checkpoint = _last_checkpoint(run_dir) if run.resume else None
     held_out = evaluation_items(run.dataset, run.eval_dataset, run.eval_problems, config.seed)
-    trainer = TrustGRPOTrainer(
-        model=run.policy,
-        args=config,
-        train_dataset=as_dataset(training_items(run.dataset, run.toy_problems, config.seed)),
-    )
+    trainer = build_trainer(run, config)
     _check_held_out_evaluation(trainer, held_out)
     log = RunLog(run_dir, run.plot_every)
     _use_run_callbacks(trainer, log, show_progress)

@@ -89,7 +89,12 @@ def _vllm_engine(model: str, judge: JudgeSettings, upstream: UpstreamSettings) -
 def _transformers_engine(model: str, judge: JudgeSettings, upstream: UpstreamSettings) -> ChatEngine:
     from reward_server.scorers.thinking.engines.transformers_engine import TransformersEngine
 
-    return TransformersEngine(model, max_model_len=judge.max_model_len, dtype=judge.dtype)
+    return TransformersEngine(
+        model,
+        max_model_len=judge.max_model_len,
+        dtype=judge.dtype,
+        attn_implementation=judge.attn_implementation,
+    )
 
 
 def _openai_engine(model: str, judge: JudgeSettings, upstream: UpstreamSettings) -> ChatEngine:

@@ -6,17 +6,29 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any
 
+from reward_proto.attention import AttnImplementation, checkpoint_dtype, resolve_attn_implementation
+
 from reward_server.scorers.thinking.engines.base import Completion
 from reward_server.scorers.thinking.prompt import JudgePrompt
+
+ATTN_SETTING = "attn_implementation (--attn-implementation, REWARD_SERVER_ATTN_IMPLEMENTATION)"
 
 
 class TransformersEngine:
     """Greedy generation with `transformers`; one batch at a time (a lock guards the model)."""
 
-    def __init__(self, model: str, *, max_model_len: int | None = None, dtype: str = "auto") -> None:
+    def __init__(
+        self,
+        model: str,
+        *,
+        max_model_len: int | None = None,
+        dtype: str = "auto",
+        attn_implementation: AttnImplementation = "auto",
+    ) -> None:
         self.model = model
         self.max_context = max_model_len or 0
         self._dtype = dtype
+        self._attn_implementation: str = attn_implementation
         self._model: Any = None
         self._tokenizer: Any = None
         self._device = "cpu"
@@ -34,12 +46,19 @@ class TransformersEngine:
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
         self._device = "cuda" if torch.cuda.is_available() else "cpu"
+        # resolved before anything loads, so that an explicit flash_attention_2 that cannot run fails at once
+        attention = resolve_attn_implementation(
+            self._attn_implementation,
+            device=self._device,
+            dtype=checkpoint_dtype(self.model, self._dtype),
+            setting=ATTN_SETTING,
+        )
         self._tokenizer = AutoTokenizer.from_pretrained(self.model)
         self._tokenizer.padding_side = "left"
         if self._tokenizer.pad_token is None:
             self._tokenizer.pad_token = self._tokenizer.eos_token
         dtype = self._dtype if self._dtype == "auto" else getattr(torch, self._dtype)
-        model = AutoModelForCausalLM.from_pretrained(self.model, dtype=dtype)
+        model = AutoModelForCausalLM.from_pretrained(self.model, dtype=dtype, attn_implementation=attention)
         self._model = model.to(self._device).eval()  # type: ignore[arg-type]
         if not self.max_context:
             self.max_context = int(getattr(self._model.config, "max_position_embeddings", 4096))
