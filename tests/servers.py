@@ -37,9 +37,9 @@ async def in_process(settings: Settings, api_key: str | None = None) -> AsyncIte
             yield client
 
 
-def free_port() -> int:
+def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
+        sock.bind((host, 0))
         return int(sock.getsockname()[1])
 
 
@@ -50,11 +50,12 @@ class RunningServer:
     log_path: Path
     api_key: str | None = None
     startup_s: float = 0.0
+    host: str = "127.0.0.1"
     _client: httpx.Client | None = field(default=None, repr=False)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     @property
     def client(self) -> httpx.Client:
@@ -106,18 +107,23 @@ def start_server(
     env: dict[str, str] | None = None,
     api_key: str | None = None,
     ready_timeout_s: float = _READY_TIMEOUT_S,
+    host: str = "127.0.0.1",
+    port: int | None = None,
 ) -> RunningServer:
-    """Start `reward-server` with `args`, wait (up to `ready_timeout_s`) until /readyz answers 200."""
-    port = free_port()
-    log_path = tmp_dir / f"server-{port}.log"
-    command = [sys.executable, "-m", "reward_server", "--port", str(port), *args]
+    """Start `reward-server` with `args` on `host` (any 127.x.y.z is loopback on Linux) and `port`
+    (default: a free one), wait (up to `ready_timeout_s`) until /readyz answers 200."""
+    port = free_port(host) if port is None else port
+    # only when asked, so that a REWARD_SERVER_HOST in `env` still applies otherwise
+    where = ["--host", host] if host != "127.0.0.1" else []
+    log_path = tmp_dir / f"server-{host + '-' if where else ''}{port}.log"
+    command = [sys.executable, "-m", "reward_server", *where, "--port", str(port), *args]
     environment = {**os.environ, **(env or {})}
     if api_key:
         environment["REWARD_SERVER_API_KEY"] = api_key  # never on the command line
     started = time.monotonic()
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=environment)
-    server = RunningServer(process, port, log_path, api_key)
+    server = RunningServer(process, port, log_path, api_key, host=host)
     deadline = started + ready_timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -4,19 +4,24 @@ One pooled `httpx.AsyncClient` per replica, a deadline per `score` call that ret
 a cap on each attempt so that a hung replica leaves time to fail over, retries on transient failures
 with jittered exponential backoff (on another replica when there are several), least-outstanding
 routing with ejection of failing replicas, bounded response bodies, and results matched by id.
-Items that cannot be scored (or sent) come back as NaN with a reason, never as 0.
+Items that cannot be scored (or sent) come back as NaN with a reason, never as 0. A `dns+http://NAME:PORT`
+endpoint is every address NAME resolves to (a Kubernetes headless Service), resolved again now and then.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
+import itertools
 import json
 import logging
 import random
+import socket
+import ssl
 import time
 import zlib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -54,6 +59,15 @@ _HEADERS = {
     # the services never compress; a body that is compressed anyway is still inflated under the cap
     "accept-encoding": "identity",
 }
+DNS_PREFIX = "dns+"
+DEFAULT_DNS_REFRESH_S = 10.0
+# A misconfigured or hostile answer with thousands of addresses would open as many connection pools.
+MAX_REPLICAS_PER_NAME = 256
+# Reading a resolver's answer stops here, so that an endless one cannot hang the client.
+_MAX_ANSWER_ENTRIES = 16 * MAX_REPLICAS_PER_NAME
+
+# (host, port) -> the host's addresses, as text
+Resolver = Callable[[str, int], Awaitable[Iterable[object]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,11 +114,21 @@ class _ResultsBody(BaseModel):
 
 
 class _Replica:
-    __slots__ = ("client", "ejected_until", "failures", "hold_reason", "not_before", "outstanding", "url")
+    __slots__ = (
+        "client",
+        "ejected_until",
+        "extensions",
+        "failures",
+        "hold_reason",
+        "not_before",
+        "outstanding",
+        "url",
+    )
 
-    def __init__(self, url: str, client: httpx.AsyncClient) -> None:
+    def __init__(self, url: str, client: httpx.AsyncClient, extensions: dict[str, Any]) -> None:
         self.url = url
         self.client = client
+        self.extensions = extensions  # per request: the TLS server name of a resolved address
         self.outstanding = 0
         self.failures = 0  # consecutive failures
         self.ejected_until = 0.0  # monotonic time; ejected while now < ejected_until
@@ -113,14 +137,95 @@ class _Replica:
 
 
 def split_endpoints(endpoints: str | Sequence[str]) -> list[str]:
-    """Base URLs from a list, or one string with commas between replicas; refuses none and repeats."""
+    """Base URLs (or `dns+` names) from a list, or one string with commas between replicas; refuses
+    none, repeats and malformed `dns+` endpoints."""
     raw = endpoints.split(",") if isinstance(endpoints, str) else list(endpoints)
     urls = [url.strip().rstrip("/") for url in raw if url.strip()]
     if not urls:
         raise ValueError("at least one reward endpoint is required")
     if len(set(urls)) != len(urls):
         raise ValueError(f"duplicate reward endpoints in {urls}")
+    for url in urls:
+        if url.startswith(DNS_PREFIX):
+            _dns_url(url)
     return urls
+
+
+def _dns_url(spec: str) -> httpx.URL:
+    """The URL of a `dns+http://NAME:PORT` endpoint, without its prefix; `ValueError` if malformed."""
+    usage = "write dns+http://NAME:PORT or dns+https://NAME:PORT"
+    try:
+        url = httpx.URL(spec.removeprefix(DNS_PREFIX))
+    except httpx.InvalidURL as exc:
+        raise ValueError(f"bad reward endpoint {spec!r} ({exc}): {usage}") from None
+    if url.scheme not in ("http", "https") or not url.host or url.userinfo or url.query or url.fragment:
+        raise ValueError(f"bad reward endpoint {spec!r}: {usage}")
+    return url
+
+
+async def resolve_addresses(host: str, port: int) -> list[str]:
+    """Every address of `host` (A and AAAA, those this machine can reach) from the loop's `getaddrinfo`."""
+    infos = await asyncio.get_running_loop().getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, flags=socket.AI_ADDRCONFIG
+    )
+    return [str(info[4][0]) for info in infos]
+
+
+def _addresses(answer: Iterable[object]) -> tuple[list[str], int]:
+    """A resolver's answer as distinct addresses to connect to, in a stable order (so that a capped
+    answer keeps the same replicas), at most `MAX_REPLICAS_PER_NAME`; and how many distinct ones it had."""
+    unique: set[ipaddress.IPv4Address | ipaddress.IPv6Address] = set()
+    for entry in itertools.islice(answer, _MAX_ANSWER_ENTRIES):
+        try:
+            address = ipaddress.ip_address(str(entry))
+        except ValueError:
+            continue  # not an address: nothing to connect to
+        if isinstance(address, ipaddress.IPv6Address):
+            if address.scope_id:
+                continue  # link-local with a zone: no URL of ours can name it
+            address = address.ipv4_mapped or address
+        if not (address.is_unspecified or address.is_multicast):
+            unique.add(address)
+    ordered = sorted(unique, key=lambda address: (address.version, int(address)))
+    return [str(address) for address in ordered[:MAX_REPLICAS_PER_NAME]], len(unique)
+
+
+class _Name:
+    """A `dns+` endpoint: the name, its replicas as last resolved, and when to resolve it again."""
+
+    __slots__ = (
+        "capped",
+        "due",
+        "error",
+        "failing",
+        "host",
+        "host_header",
+        "path",
+        "port",
+        "scheme",
+        "spec",
+        "task",
+        "urls",
+    )
+
+    def __init__(self, spec: str) -> None:
+        url = _dns_url(spec)
+        self.spec = spec
+        self.scheme = url.scheme
+        self.host = url.raw_host.decode("ascii")
+        self.port = url.port or (443 if url.scheme == "https" else 80)
+        self.path = url.raw_path.decode("ascii").rstrip("/")
+        self.host_header = url.netloc.decode("ascii")  # NAME:PORT, what a replica is told it serves
+        self.urls: tuple[str, ...] = ()  # one per address of the last answer that had any
+        self.due = 0.0  # monotonic time of the next resolution
+        self.task: asyncio.Task[None] | None = None  # the resolution in flight
+        self.error = "not resolved yet"  # why the last resolution gave nothing
+        self.failing = False
+        self.capped = False
+
+    def url_of(self, address: str) -> str:
+        host = f"[{address}]" if ":" in address else address
+        return f"{self.scheme}://{host}:{self.port}{self.path}"
 
 
 def _clip(text: str) -> str:
@@ -298,6 +403,14 @@ class RewardClient:
     the fewest in flight (ties in turn); one that fails `eject_after` times in a row gets no traffic
     for `eject_for_s`, after which one more failure ejects it again and a success restores it. Use
     it from one event loop.
+
+    An endpoint `dns+http://NAME:PORT` (or `dns+https://`) stands for one replica per address NAME
+    resolves to (`resolver`, default the loop's `getaddrinfo`; at most `MAX_REPLICAS_PER_NAME`),
+    each sent `Host: NAME:PORT` (and, over TLS, NAME as the server name). A call resolves a name
+    again once `dns_refresh_s` has passed, in the background while the client has replicas to send
+    to: new addresses join the routing, vanished ones get no new requests and are closed once idle.
+    A failed or empty answer keeps the last known addresses; while a name has none, its share of a
+    call fails as `unresolved` (retried like a connect error).
     """
 
     def __init__(
@@ -318,11 +431,15 @@ class RewardClient:
         name: str = "reward",
         transport: httpx.AsyncBaseTransport | None = None,
         seed: int | None = None,
+        dns_refresh_s: float = DEFAULT_DNS_REFRESH_S,
+        resolver: Resolver | None = None,
     ) -> None:
-        """`endpoints`: base URLs (a list, or one string, comma-separated for several)."""
-        urls = split_endpoints(endpoints)
-        if not timeout_s > 0:
-            raise ValueError(f"timeout_s must be positive, got {timeout_s}")
+        """`endpoints`: base URLs or `dns+` names (a list, or one string, comma-separated for several)."""
+        specs = split_endpoints(endpoints)
+        if not (timeout_s > 0 and dns_refresh_s > 0):
+            raise ValueError(
+                f"timeout_s and dns_refresh_s must be positive, got {timeout_s}, {dns_refresh_s}"
+            )
         if attempt_timeout_s is not None and not attempt_timeout_s > 0:
             raise ValueError(f"attempt_timeout_s must be positive, got {attempt_timeout_s}")
         if max_retries < 0 or eject_after < 1 or max_items_per_request < 1 or max_response_bytes < 1:
@@ -341,24 +458,29 @@ class RewardClient:
         self.eject_for_s = eject_for_s
         self.max_items_per_request = max_items_per_request
         self.max_response_bytes = max_response_bytes
+        self.dns_refresh_s = dns_refresh_s
         self._metrics = metrics
         self._rng = random.Random(seed)
-        headers = dict(_HEADERS)
-        if api_key:
-            headers["authorization"] = f"Bearer {api_key}"
-        self._replicas = [
-            _Replica(url, httpx.AsyncClient(base_url=url, headers=headers, transport=transport))
-            for url in urls
-        ]
+        self._headers = {**_HEADERS, **({"authorization": f"Bearer {api_key}"} if api_key else {})}
+        self._transport = transport
+        # One TLS context for all: each client would build its own (0.1 s of CPU, in the event loop)
+        self._tls: ssl.SSLContext | bool = httpx.create_ssl_context() if transport is None else True
+        self._resolver = resolver or resolve_addresses
+        self._fixed = [spec for spec in specs if not spec.startswith(DNS_PREFIX)]
+        self._names = [_Name(spec) for spec in specs if spec.startswith(DNS_PREFIX)]
+        self._replicas: list[_Replica] = []  # those new requests go to
+        self._retired: dict[str, _Replica] = {}  # vanished from DNS, with requests still in flight
         self._next = 0  # round-robin position for ties
         self._closed = False
+        self._sync()
 
     @property
     def endpoints(self) -> list[str]:
+        """The replicas new requests go to: the fixed URLs and the addresses `dns+` names resolved to."""
         return [replica.url for replica in self._replicas]
 
     def outstanding(self) -> dict[str, int]:
-        """Requests in flight per endpoint."""
+        """Requests in flight per endpoint (those of `endpoints`)."""
         return {replica.url: replica.outstanding for replica in self._replicas}
 
     def attempt_cap(self, timeout_s: float | None = None) -> float:
@@ -389,6 +511,7 @@ class RewardClient:
         if duplicates:
             raise ValueError(f"duplicate item ids {duplicates[:5]}: results are matched by id")
         deadline = time.monotonic() + budget
+        await self._discover(deadline)
         cap = self.attempt_cap(budget)
         scores: dict[str, ItemScore] = {}
         sendable: list[_Encoded] = []
@@ -419,10 +542,27 @@ class RewardClient:
         scores = await self.score(items, timeout_s=timeout_s)
         return torch.tensor([item_score.score for item_score in scores], dtype=torch.float64)
 
+    async def refresh(self) -> None:
+        """Resolve every `dns+` endpoint now, whatever `dns_refresh_s` says, and wait for the answers."""
+        if self._closed:
+            raise RuntimeError(f"{self.name} client is closed")
+        for name in self._names:
+            if name.task is not None:
+                await asyncio.wait([name.task])
+        tasks = [self._resolve_soon(name) for name in self._names]
+        if tasks:
+            await asyncio.wait(tasks)
+
     async def aclose(self) -> None:
         """Close every connection pool; the client cannot score afterwards."""
         self._closed = True
-        await asyncio.gather(*(replica.client.aclose() for replica in self._replicas))
+        tasks = [name.task for name in self._names if name.task is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        replicas = [*self._replicas, *self._retired.values()]
+        self._retired.clear()
+        await asyncio.gather(*(replica.client.aclose() for replica in replicas))
 
     async def __aenter__(self) -> RewardClient:
         return self
@@ -448,17 +588,17 @@ class RewardClient:
                 if time.monotonic() + delay >= deadline:
                     break
                 await asyncio.sleep(delay)
-            replica = self._pick(tries, last)
+            replica = await self._choose(tries, last, deadline)
+            if isinstance(replica, _Failure):
+                failure, retry_kind = replica, replica.kind
+                continue
             if failure is not None and failure.elsewhere and replica is last:
                 break  # no other replica to send it to
-            hold = replica.not_before - time.monotonic()
-            if hold > 0:
-                if time.monotonic() + hold >= deadline:
-                    # it asked us to stay away past the deadline: give up with its answer
-                    if failure is None and not answered:
-                        failure = _Failure(ItemStatus.ERROR, replica.hold_reason, "busy", False, False)
-                    break
-                await asyncio.sleep(hold)
+            held = await self._hold(replica, deadline)
+            if held is not None:
+                if failure is None and not answered:
+                    failure = held
+                break
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 break
@@ -506,6 +646,7 @@ class RewardClient:
                     "/score",
                     content=content,
                     timeout=httpx.Timeout(budget, connect=min(budget, _CONNECT_TIMEOUT_S)),
+                    extensions=replica.extensions,
                 )
                 async with request as response:
                     outcome = await self._answer(response, [item.id for item in batch])
@@ -516,6 +657,9 @@ class RewardClient:
         finally:
             replica.outstanding -= 1
         self._record(replica, outcome)
+        if replica.outstanding == 0 and self._retired.get(replica.url) is replica:
+            del self._retired[replica.url]  # vanished from DNS, and now idle
+            await replica.client.aclose()
         return outcome
 
     async def _answer(self, response: httpx.Response, ids: Sequence[str]) -> list[ItemScore] | _Failure:
@@ -554,6 +698,114 @@ class RewardClient:
                 replica.failures,
                 outcome.reason,
             )
+
+    async def _hold(self, replica: _Replica, deadline: float) -> _Failure | None:
+        """Wait out the replica's `Retry-After`; its answer if that would run past the deadline."""
+        hold = replica.not_before - time.monotonic()
+        if hold <= 0:
+            return None
+        if time.monotonic() + hold >= deadline:
+            return _Failure(ItemStatus.ERROR, replica.hold_reason, "busy", False, False)
+        await asyncio.sleep(hold)
+        return None
+
+    async def _choose(
+        self, tries: Counter[str], last: _Replica | None, deadline: float
+    ) -> _Replica | _Failure:
+        """The replica for the next attempt, or why there is none (no name resolved yet)."""
+        await self._discover(deadline)
+        if self._replicas:
+            return self._pick(tries, last)
+        reasons = "; ".join(f"{name.spec}: {name.error}" for name in self._names)
+        return _Failure(ItemStatus.ERROR, _clip(f"unresolved: {reasons}"), "unresolved", True, False)
+
+    async def _discover(self, deadline: float) -> None:
+        """Start the due resolutions; wait for them (within `deadline`) only while there is no replica."""
+        now = time.monotonic()
+        for name in self._names:
+            if name.task is None and now >= name.due:
+                self._resolve_soon(name)
+        tasks = [name.task for name in self._names if name.task is not None]
+        if tasks and not self._replicas and deadline > now:
+            await asyncio.wait(tasks, timeout=deadline - now)
+
+    def _resolve_soon(self, name: _Name) -> asyncio.Task[None]:
+        name.due = time.monotonic() + self.dns_refresh_s
+        name.task = asyncio.create_task(self._resolve(name), name=f"{self.name} resolves {name.host}")
+        return name.task
+
+    async def _resolve(self, name: _Name) -> None:
+        """Resolve `name` and route to its answer; a failed or empty answer keeps the last one."""
+        try:
+            addresses, found = _addresses(await self._resolver(name.host, name.port))
+            error = None if addresses else "no addresses"
+        except Exception as exc:  # whatever a resolver raises, the last answer stands
+            addresses, found, error = [], 0, _clip(f"{type(exc).__name__}: {exc}")
+        finally:
+            name.task = None
+        if self._closed:
+            return
+        self._note(name, error, found)
+        if addresses:
+            urls = tuple(name.url_of(address) for address in addresses)
+            if set(urls) != set(name.urls):
+                logger.info("%s: %s resolves to %d replicas: %s", self.name, name.spec, len(urls), urls[:8])
+            name.urls = urls
+        idle = self._sync()
+        await asyncio.gather(*(replica.client.aclose() for replica in idle))
+
+    def _note(self, name: _Name, error: str | None, found: int) -> None:
+        """Log a name's state once per change: failing (with the addresses kept), back, or capped."""
+        if error is not None:
+            name.error = error
+            if not name.failing:
+                kept = f"keeping its {len(name.urls)} known replicas" if name.urls else "no replica yet"
+                logger.warning("%s: %s did not resolve (%s): %s", self.name, name.spec, error, kept)
+            name.failing = True
+            return
+        if name.failing and name.urls:
+            logger.info("%s: %s resolves again", self.name, name.spec)
+        name.failing = False
+        capped = found > MAX_REPLICAS_PER_NAME
+        if capped and not name.capped:
+            logger.warning(
+                "%s: %s has %d addresses; only the first %d are used (MAX_REPLICAS_PER_NAME)",
+                self.name,
+                name.spec,
+                found,
+                MAX_REPLICAS_PER_NAME,
+            )
+        name.capped = capped
+
+    def _sync(self) -> list[_Replica]:
+        """Route to the fixed URLs and the names' last answers: new replicas join, vanished ones get no
+        new requests. Returns the vanished ones that are idle (taken out, to close)."""
+        wanted: dict[str, _Name | None] = dict.fromkeys(self._fixed)
+        for name in self._names:
+            for url in name.urls:
+                wanted.setdefault(url, name)
+        kept = [replica for replica in self._replicas if replica.url in wanted]
+        self._retired.update((r.url, r) for r in self._replicas if r.url not in wanted)
+        routed = {replica.url for replica in kept}
+        for url, owner in wanted.items():
+            if url not in routed:
+                revived: _Replica | None = self._retired.pop(url, None)
+                kept.append(revived or self._replica(url, owner))
+        self._replicas = kept
+        self._next = self._next % len(kept) if kept else 0
+        idle = [replica for replica in self._retired.values() if replica.outstanding == 0]
+        for replica in idle:
+            del self._retired[replica.url]
+        return idle
+
+    def _replica(self, url: str, name: _Name | None) -> _Replica:
+        headers, extensions = dict(self._headers), {}
+        if name is not None:
+            headers["host"] = name.host_header
+            if name.scheme == "https":
+                extensions["sni_hostname"] = name.host
+        client = httpx.AsyncClient(base_url=url, headers=headers, transport=self._transport, verify=self._tls)
+        return _Replica(url, client, extensions)
 
     def _pick(self, tries: Counter[str], last: _Replica | None) -> _Replica:
         """Least outstanding among admitted replicas, preferring ones this chunk has not failed on."""

@@ -14,7 +14,7 @@ from typing import Literal, get_args
 
 from trl.trainer.grpo_config import GRPOConfig
 
-from trust_grpo.client import split_endpoints
+from trust_grpo.client import DEFAULT_DNS_REFRESH_S, MAX_REPLICAS_PER_NAME, split_endpoints
 from trust_grpo.remote import ClientOptions
 from trust_grpo.rewards import Mode
 
@@ -27,11 +27,17 @@ class TrustGRPOConfig(GRPOConfig):
 
     outcome_url: list[str] | None = field(
         default=None,
-        metadata={"help": "Outcome-verifier base URL(s); several are replicas of one service."},
+        metadata={
+            "help": "Outcome-verifier base URL(s); several are replicas of one service; "
+            "dns+http://NAME:PORT: every address of NAME (reward_dns_refresh_s)."
+        },
     )
     thinking_url: list[str] | None = field(
         default=None,
-        metadata={"help": "Thinking-reward base URL(s). None: outcome reward only (plain GRPO)."},
+        metadata={
+            "help": "Thinking-reward base URL(s), or dns+http://NAME:PORT as for outcome_url. "
+            "None: outcome reward only (plain GRPO)."
+        },
     )
     outcome_api_key_file: str | None = field(
         default=None,
@@ -56,6 +62,15 @@ class TrustGRPOConfig(GRPOConfig):
     )
     reward_eject_for_s: float = field(
         default=5.0, metadata={"help": "How long an ejected replica gets no traffic."}
+    )
+    reward_dns_refresh_s: float = field(
+        default=DEFAULT_DNS_REFRESH_S,
+        metadata={
+            "help": "How often a dns+http:// (or dns+https://) endpoint's name is resolved again, "
+            "when a call needs it; each address (A and AAAA, at most "
+            f"{MAX_REPLICAS_PER_NAME} per name) is one replica, e.g. the pods of a Kubernetes "
+            "headless Service."
+        },
     )
     alpha: float = field(default=0.3, metadata={"help": "Weight of the thinking reward."})
     anneal_T: float | None = field(  # noqa: N815 (the paper's name)
@@ -115,6 +130,8 @@ class TrustGRPOConfig(GRPOConfig):
             problems.append("max_consecutive_failed_steps must be >= 1")
         if not self.reward_timeout_s > 0:
             problems.append(f"reward_timeout_s must be > 0, got {self.reward_timeout_s}")
+        if not self.reward_dns_refresh_s > 0:
+            problems.append(f"reward_dns_refresh_s must be > 0, got {self.reward_dns_refresh_s}")
         if self.metrics_port is not None and not 0 <= self.metrics_port <= 65535:
             problems.append(f"metrics_port must be 0..65535, got {self.metrics_port}")
         # Our advantages replace TRL's; a setting that asks TRL for another normalisation would be
@@ -142,6 +159,7 @@ class TrustGRPOConfig(GRPOConfig):
             eject_after=self.reward_eject_after,
             eject_for_s=self.reward_eject_for_s,
             seed=self.seed,
+            dns_refresh_s=self.reward_dns_refresh_s,
         )
 
 

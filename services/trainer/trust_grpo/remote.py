@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import ValidationError
 from reward_proto import ItemStatus, ScoreItem
 
-from trust_grpo.client import ItemScore, RewardClient
+from trust_grpo.client import DEFAULT_DNS_REFRESH_S, ItemScore, RewardClient
 from trust_grpo.metrics import TrainerMetrics
 
 # Dataset columns that travel to the services; every other column stays in the trainer.
@@ -37,6 +37,7 @@ class ClientOptions:
     eject_after: int = 3
     eject_for_s: float = 5.0
     seed: int | None = None
+    dns_refresh_s: float = DEFAULT_DNS_REFRESH_S
 
 
 def completion_text(completion: Any) -> str:
