@@ -26,6 +26,8 @@ from tests.servers import RunningServer, start_server
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"
 VENV_BIN = Path(sys.executable).parent
+# Where scripts/install_deploy_tools.sh unpacks tools that are not installed system-wide.
+TOOL_DIRS = (REPO / ".tools" / "prometheus" / "usr" / "bin",)
 INSTALL_HINT = "install the deployment test tools with `bash scripts/install_deploy_tools.sh`"
 ENV_EXAMPLE = DEPLOY / "env.example"
 COMPOSE_FILE = REPO / "docker-compose.yml"
@@ -42,10 +44,11 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def tool_path(name: str) -> str:
-    """The executable `name`, from .venv/bin or PATH; fails the test with a hint when absent."""
-    venv_tool = VENV_BIN / name
-    if venv_tool.exists():
-        return str(venv_tool)
+    """The executable `name`, from .venv/bin, the project's tools (`prometheus`, `promtool`) or PATH;
+    fails the test with a hint when absent."""
+    for directory in (VENV_BIN, *TOOL_DIRS):
+        if (directory / name).exists():
+            return str(directory / name)
     found = shutil.which(name)
     if found is None:
         pytest.fail(f"`{name}` is not installed: {INSTALL_HINT}", pytrace=False)
