@@ -210,3 +210,25 @@ async def test_the_right_key_is_accepted(locked: httpx.AsyncClient) -> None:
         "/score", json={"items": [item("a", "2", "2")]}, headers={"authorization": f"Bearer {KEY}"}
     )
     assert response.json()["results"][0]["score"] == 1.0
+
+
+async def test_counters_alerts_rate_start_at_zero_and_the_queue_bounds_are_exported() -> None:
+    """A series born at its first increment shows no rate(): the 429s, failed items and judge-directed
+    kinds the alerts and panels rate exist at 0 before any traffic."""
+    settings = Settings(
+        scorer="thinking",
+        backend="rules",
+        max_items_per_request=64,
+        max_queue_items=640,
+        max_queue_tokens=1 << 25,
+    )
+    async with in_process(settings) as thinking:
+        text = (await thinking.get("/metrics")).text
+    for status in ("200", "400", "413", "422", "429", "503"):
+        assert f'reward_requests_total{{scorer="thinking",status="{status}"}} 0.0' in text, status
+    for status in ("ok", "invalid", "timeout", "error"):
+        assert f'reward_items_total{{scorer="thinking",status="{status}"}} 0.0' in text, status
+    for kind in ("addresses_judge", "score_tag", "chat_markup", "prompt_markup"):
+        assert f'reward_judge_directed_total{{kind="{kind}",scorer="thinking"}} 0.0' in text, kind
+    assert 'reward_queue_max_items{scorer="thinking"} 640.0' in text
+    assert 'reward_queue_max_tokens{scorer="thinking"} 3.3554432e+07' in text

@@ -310,6 +310,7 @@ def test_metrics_endpoint_serves_the_trust_metrics(
     scrape = httpx.get(f"http://127.0.0.1:{trainer.metrics_port}/metrics").text
     assert "trainer_step 1.0" in scrape
     assert 'trainer_masked_items_total{reason="outcome_error"} 5.0' in scrape
+    assert 'trainer_masked_items_total{reason="outcome_timeout"} 0.0' in scrape  # at 0 from the start
     assert "trainer_dropped_groups_total 1.0" in scrape
     assert "trainer_gamma_count 6.0" in scrape
     assert "trainer_step_duration_seconds_count 1.0" in scrape

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
-from reward_proto import HealthResponse, InfoResponse, Limits
+from reward_proto import HealthResponse, InfoResponse, ItemStatus, Limits
 from reward_proto.openapi import openapi_document
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
@@ -27,6 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from reward_server import __version__
 from reward_server.config import RequestLimits, ServerSettings, Settings, is_loopback
 from reward_server.errors import (
+    STATUS_CODES,
     ClientDisconnected,
     InvalidRequest,
     MethodNotAllowed,
@@ -329,6 +330,8 @@ async def _lifespan(settings: Settings, app: FastAPI) -> AsyncIterator[None]:
 
 def _metrics(settings: Settings) -> ServerMetrics:
     metrics = ServerMetrics(settings.scorer)
+    metrics.start_at_zero(metrics.requests, "status", sorted({200, *STATUS_CODES.values()}))
+    metrics.start_at_zero(metrics.items, "status", ItemStatus)
     metrics.queue_max_items.set(settings.max_queue_items)
     metrics.queue_max_tokens.set(settings.max_queue_tokens)
     return metrics

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
@@ -119,6 +121,12 @@ class ServerMetrics:
             registry=r,
         ).labels(**s)
         self._scorer = scorer
+
+    def start_at_zero(self, counter: Counter, label: str, values: Iterable[object]) -> None:
+        """Create `counter`'s series for these `label` values at 0: a series born at its first
+        increment shows nothing in rate() or increase(), so alerts would miss a first burst."""
+        for value in values:
+            counter.labels(**{"scorer": self._scorer, label: str(value)})
 
     def observe_request(self, http_status: int, duration_s: float) -> None:
         self.requests.labels(scorer=self._scorer, status=str(http_status)).inc()

@@ -98,6 +98,8 @@ class TrustGRPOTrainer(GRPOTrainer):
         if not config.outcome_url:
             raise ValueError("TrustGRPOTrainer needs the outcome verifier: pass outcome_url=... (or set it)")
         self.trust_metrics = metrics or TrainerMetrics()
+        for status in STATUSES[1:]:  # at 0 from the start, so that the first masked items are a rate
+            self.trust_metrics.masked_items.labels(reason=f"outcome_{status}")
         outcome_options = config.client_options("outcome")
         thinking_options = config.client_options("thinking")
         if outcome_api_key is not None:

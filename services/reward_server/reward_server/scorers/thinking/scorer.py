@@ -14,7 +14,7 @@ from reward_server.config import RequestLimits
 from reward_server.metrics import ServerMetrics
 from reward_server.scorers.base import Prepared, invalid
 from reward_server.scorers.thinking.images import ImageRefused, check_image
-from reward_server.scorers.thinking.injection import JudgeDirected, judge_directed
+from reward_server.scorers.thinking.injection import KINDS, JudgeDirected, judge_directed
 from reward_server.scorers.thinking.judge import Judge, JudgeInput, JudgeOutcome
 from reward_server.scorers.thinking.prompt import prepare_question, prepare_reasoning, template
 
@@ -50,6 +50,7 @@ class ThinkingScorer:
     ) -> None:
         self._judge = judge
         self._metrics = metrics
+        metrics.start_at_zero(metrics.judge_directed, "kind", KINDS)
         self._limits = limits
         self._zero_judge_directed = zero_judge_directed
         self.model = judge.model
