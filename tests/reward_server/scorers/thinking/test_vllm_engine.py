@@ -106,4 +106,5 @@ def test_judge_directed_text_is_reported_counted_and_zeroed(vllm_server: Running
             assert result["details"]["raw"] is not None
     after = judge_directed_counts(vllm_server)
     counted = {kind: count - before.get(kind, 0.0) for kind, count in after.items()}
-    assert counted == {"addresses_judge": 2.0, "score_tag": 3.0, "chat_markup": 1.0}
+    # every kind's series exists from the start (at 0): prompt_markup is there and stays 0
+    assert counted == {"addresses_judge": 2.0, "score_tag": 3.0, "chat_markup": 1.0, "prompt_markup": 0.0}
