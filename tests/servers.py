@@ -91,14 +91,19 @@ class RunningServer:
     def stop(self) -> int:
         if self._client is not None:
             self._client.close()
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        return self.process.returncode
+        return stop_process(self.process, timeout_s=60)
+
+
+def stop_process(process: subprocess.Popen[Any], *, timeout_s: float) -> int:
+    """SIGTERM, then SIGKILL after `timeout_s`; returns the exit code (a process already gone is left)."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    return process.returncode
 
 
 def start_server(

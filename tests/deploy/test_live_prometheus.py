@@ -44,7 +44,7 @@ from tests.deploy.conftest import REPO, TEST_API_KEY, tool_path
 from tests.deploy.promql import grafana_variables, is_number_literal, split_top_level, substitute
 from tests.deploy.test_grafana import DASHBOARDS, load, panels
 from tests.deploy.test_prometheus import PROMETHEUS, alert_rules
-from tests.servers import RunningServer, free_port, start_server
+from tests.servers import RunningServer, free_port, start_server, stop_process
 
 pytestmark = [pytest.mark.slow, pytest.mark.needs_tool("prometheus")]
 
@@ -108,14 +108,8 @@ class Prometheus:
             raise RuntimeError(f"prometheus not ready after {WAIT_S:.0f} s:\n{self.log()}")
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        if self.process is not None:
+            stop_process(self.process, timeout_s=20)
 
     def log(self) -> str:
         path = self.directory / "prometheus.log"
